@@ -1,0 +1,59 @@
+# Beneficiary-satisfaction study notebooks. `make` alone lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.8
+DATA ?= data/raw
+REPORTS ?= reports
+JOBS ?=
+export UV_COMPILE_BYTECODE := 1
+export PYTHONPATH := $(CURDIR)/src
+
+# The venv is rebuilt from the lock whenever it is missing or older than the lock.
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@echo ">> creating $(VENV) from requirements.lock (first run only, about a minute)"
+	@rm -rf $(VENV)
+	@$(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	@$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	@$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+.PHONY: help venv reports test lint lab data lock clean
+
+help: ## List the targets
+	@echo "Usage: make <target>   (first run creates .venv from requirements.lock)"
+	@grep -hE '^[a-z][a-zA-Z_-]*:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  %-10s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## Create or refresh the virtual environment from the lock file
+
+reports: $(VENV)/.installed ## Validate and prepare the study in DATA (default data/raw) and build its reports
+	@$(PY) -m analysis validate --data $(DATA)
+	@$(PY) -m analysis prepare --data $(DATA)
+
+test: $(VENV)/.installed ## Run lint, format check and the test suite
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(PY) -m pytest -q
+
+lint: $(VENV)/.installed ## Fix lint and formatting in place
+	@$(VENV)/bin/ruff check --fix .
+	@$(VENV)/bin/ruff format .
+
+lab: $(VENV)/.installed ## Open JupyterLab on the project
+	@$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
+
+data: $(VENV)/.installed ## Regenerate the synthetic demo study in data/raw from its seed
+	@$(PY) -m analysis simulate --out data/raw
+
+lock: $(VENV)/.installed ## Re-resolve requirements.in into requirements.lock and environment.yml
+	@$(VENV)/bin/uv pip compile requirements.in -o requirements.lock --python-version 3.11 --no-header --quiet
+	@$(PY) scripts/write_environment_yml.py
+
+clean: ## Remove derived data and reports (keeps the venv and data/raw)
+	@rm -rf data/processed $(REPORTS)/* && touch $(REPORTS)/.gitkeep
+	@echo "removed data/processed and $(REPORTS)/"

@@ -1,0 +1,1 @@
+"""Beneficiary-satisfaction study analysis library."""

@@ -1,0 +1,41 @@
+"""Project paths and defaults, in one place.
+
+Every other module asks here for where things live and which defaults apply, so a
+researcher changes a path or a threshold once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Repository root (``src/analysis/config.py`` -> two levels up from ``src``).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+DEFAULT_STUDY_DIR = PROJECT_ROOT / "data" / "raw"
+DEFAULT_REPORTS_DIR = PROJECT_ROOT / "reports"
+LOCK_FILE = PROJECT_ROOT / "requirements.lock"
+
+#: Wave names used everywhere downstream of ingest (the first wave in study.yml is the baseline).
+WAVES = ("baseline", "followup")
+
+#: Defaults of the optional ``thresholds`` and ``quality`` blocks of study.yml (DESIGN.md section 3).
+DEFAULT_THRESHOLDS = {"min_report_n": 10, "target_index": 70}
+LOW_PRECISION_N = 30
+DEFAULT_QUALITY = {
+    "duplicates": True,
+    "empty": True,
+    "speeders": 0.33,
+    "straightliners": 8,
+    "fieldwork": True,
+}
+
+#: Exclusion reasons, in the order the quality rules are applied (DESIGN.md section 8).
+EXCLUSION_REASONS = ("duplicate", "empty", "speeder", "straightliner", "outside_fieldwork")
+
+#: Random seed of the committed demo study.
+DEMO_SEED = 20250105
+
+
+def processed_dir(study_dir: Path) -> Path:
+    """Derived tables of a study live in the sibling folder ``processed/`` (data/raw -> data/processed)."""
+    return Path(study_dir).resolve().parent / "processed"
