@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    data_help = f"study folder (default: {config.DEFAULT_STUDY_DIR.relative_to(config.PROJECT_ROOT)})"
+    data_help = (
+        f"study folder (default: {config.DEFAULT_STUDY_DIR.relative_to(config.PROJECT_ROOT)})"
+    )
     p = sub.add_parser("validate", help="check a study folder; exit 0, or 2 listing every problem")
     p.add_argument("--data", type=Path, default=config.DEFAULT_STUDY_DIR, help=data_help)
 
