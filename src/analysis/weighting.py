@@ -1,0 +1,229 @@
+"""Reweighting a wave to another wave's respondent mix (raking / post-stratification).
+
+If the follow-up sample has, say, more women than the baseline and women rate higher, part
+of the raw change is a change of mix, not of service. Raking the follow-up to the baseline
+margins of the segment variables removes that part. Neither statsmodels, scipy nor pingouin
+ships raking, so :func:`rake` is the classical iterative proportional fitting algorithm
+(Deming & Stephan, 1940), a dozen lines.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["effective_n", "rake", "weighted_index_change", "weighted_mean_se"]
+
+#: Category given to a missing segment value so that respondents without it keep a weight.
+MISSING_CATEGORY = "(missing)"
+
+
+def _weighted_shares(weights: pd.Series, column: pd.Series) -> pd.Series:
+    return weights.groupby(column).sum() / weights.sum()
+
+
+def _margin_gap(weights: pd.Series, column: pd.Series, target: pd.Series) -> float:
+    """Largest absolute difference between the weighted shares of ``column`` and ``target``."""
+    shares = _weighted_shares(weights, column)
+    categories = shares.index.union(target.index)
+    return float(
+        (shares.reindex(categories).fillna(0.0) - target.reindex(categories).fillna(0.0))
+        .abs()
+        .max()
+    )
+
+
+def rake(
+    sample: pd.DataFrame,
+    margins: Mapping[str, pd.Series],
+    max_iter: int = 100,
+    tol: float = 1e-8,
+) -> pd.Series:
+    """Raking weights by iterative proportional fitting (Deming & Stephan, 1940).
+
+    Starting from weights 1, the weights are scaled in turn so that each variable's weighted
+    category shares equal its target shares,
+
+    .. math:: w_i \\leftarrow w_i \\cdot \\frac{T_{v,c}}{\\sum_{j: x_{jv}=c} w_j / \\sum_j w_j}
+              \\quad (c = x_{iv})
+
+    cycling over the variables until every weighted margin is within ``tol`` of its target.
+    With one variable this is post-stratification: :math:`w_i = T_c / p_c` (sample share
+    :math:`p_c`).
+
+    Parameters
+    ----------
+    sample : DataFrame
+        One row per respondent with a column per raking variable (no missing values: recode
+        them to a category first).
+    margins : mapping of str to Series
+        Variable -> target shares indexed by category (normalised to sum 1). A sample category
+        absent from the target gets target 0 (weight 0).
+    max_iter : int
+        Maximum number of full cycles over the variables.
+    tol : float
+        Largest allowed absolute difference between a weighted share and its target.
+
+    Returns
+    -------
+    Series
+        Weights indexed like ``sample``, scaled to mean 1 (they sum to ``len(sample)``).
+
+    Raises
+    ------
+    ValueError
+        A variable has missing values, or a target category with a positive share is absent
+        from the sample (no weights can reach it).
+
+    References
+    ----------
+    Deming, W. E., & Stephan, F. F. (1940). On a least squares adjustment of a sampled
+    frequency table when the expected marginal totals are known. *Annals of Mathematical
+    Statistics*, 11(4), 427-444.
+    """
+    if len(sample) == 0:
+        raise ValueError("cannot rake an empty sample")
+    targets: dict[str, pd.Series] = {}
+    for variable, target in margins.items():
+        column = sample[variable]
+        if column.isna().any():
+            raise ValueError(f"raking variable {variable!r} has missing values")
+        target = pd.Series(target, dtype=float)
+        target = target / target.sum()
+        unreachable = [c for c in target.index[target > 0] if c not in set(column.unique())]
+        if unreachable:
+            raise ValueError(
+                f"target categories of {variable!r} absent from the sample: {unreachable}"
+            )
+        targets[variable] = target
+
+    weights = pd.Series(1.0, index=sample.index)
+    for _ in range(max_iter):
+        for variable, target in targets.items():
+            shares = _weighted_shares(weights, sample[variable])
+            factor = (target.reindex(shares.index).fillna(0.0) / shares).fillna(0.0)
+            weights = weights * sample[variable].map(factor).astype(float)
+        gap = max(_margin_gap(weights, sample[v], t) for v, t in targets.items())
+        if gap < tol:
+            break
+    else:
+        warnings.warn(
+            f"raking did not converge in {max_iter} iterations (largest gap {gap:.2e})",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return weights * len(weights) / weights.sum()
+
+
+def effective_n(weights: Any) -> float:
+    """Kish (1965) effective sample size :math:`(\\sum w)^2 / \\sum w^2`.
+
+    Equals n for equal weights and falls as the weights become more unequal.
+    """
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / np.sum(w**2))
+
+
+def weighted_mean_se(values: Any, weights: Any) -> tuple[float, float]:
+    """Weighted mean and its linearisation (with-replacement) standard error.
+
+    .. math::
+
+        \\bar x_w = \\frac{\\sum w_i x_i}{\\sum w_i}, \\qquad
+        SE^2 = \\frac{n}{n-1} \\frac{\\sum w_i^2 (x_i - \\bar x_w)^2}{(\\sum w_i)^2}
+
+    the ratio-estimator variance that R's ``survey::svymean`` reports for a one-stage design
+    with these weights (Lumley, 2010, section 2.2; Cochran, 1977, section 6.3). The weights
+    are treated as fixed. With equal weights it reduces to :math:`s / \\sqrt n`.
+    """
+    x = np.asarray(values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    n = len(x)
+    mean = float(np.sum(w * x) / np.sum(w))
+    if n < 2:
+        return mean, math.nan
+    variance = n / (n - 1) * np.sum(w**2 * (x - mean) ** 2) / np.sum(w) ** 2
+    return mean, float(np.sqrt(variance))
+
+
+def weighted_index_change(
+    baseline: pd.DataFrame,
+    followup: pd.DataFrame,
+    value: str,
+    by: Sequence[str],
+    scale_min: float,
+    scale_max: float,
+    min_report_n: int = 10,
+    alpha: float = 0.05,
+) -> dict[str, float | int | bool]:
+    """Index change after raking the follow-up respondents to the baseline mix.
+
+    Both waves are restricted to respondents who answered ``value``; the baseline shares of
+    each variable in ``by`` (missing values as the category ``"(missing)"``) are the raking
+    targets for the follow-up (:func:`rake`). The change is the weighted follow-up index
+    minus the (unweighted) baseline index; its SE combines the two independent samples'
+    SEs (:func:`weighted_mean_se` for the follow-up, :math:`s/\\sqrt n` for the baseline)
+    and the CI is normal: :math:`\\Delta \\pm z_{1-\\alpha/2}\\sqrt{SE_0^2 + SE_1^2}`.
+
+    Returns
+    -------
+    dict
+        ``estimate, ci_low, ci_high, se, mean_before, mean_after, mean_after_unweighted,
+        n1, n2, effective_n2, suppressed`` (NaN estimates when either wave has fewer than
+        ``min_report_n`` answers).
+    """
+    if scale_max <= scale_min:
+        raise ValueError("scale_max must exceed scale_min")
+    columns = [value, *by]
+    before = baseline[columns][baseline[value].notna()].copy()
+    after = followup[columns][followup[value].notna()].copy()
+    for frame in (before, after):
+        for variable in by:
+            frame[variable] = frame[variable].astype(object).where(frame[variable].notna())
+            frame[variable] = frame[variable].fillna(MISSING_CATEGORY).astype(str)
+    n1, n2 = len(before), len(after)
+    result: dict[str, float | int | bool] = dict.fromkeys(
+        [
+            "estimate",
+            "ci_low",
+            "ci_high",
+            "se",
+            "mean_before",
+            "mean_after",
+            "mean_after_unweighted",
+            "effective_n2",
+        ],
+        math.nan,
+    )
+    result.update(n1=n1, n2=n2, suppressed=min(n1, n2) < max(min_report_n, 2))
+    if result["suppressed"]:
+        return result
+
+    def index(frame: pd.DataFrame) -> np.ndarray:
+        return (frame[value].to_numpy(dtype=float) - scale_min) / (scale_max - scale_min) * 100
+
+    margins = {v: before[v].value_counts(normalize=True) for v in by}
+    weights = rake(after[list(by)], margins) if by else pd.Series(1.0, index=after.index)
+    x0, x1 = index(before), index(after)
+    mean0, se0 = weighted_mean_se(x0, np.ones(n1))
+    mean1, se1 = weighted_mean_se(x1, weights.to_numpy())
+    se = math.sqrt(se0**2 + se1**2)
+    z = stats.norm.isf(alpha / 2)
+    estimate = mean1 - mean0
+    result.update(
+        estimate=estimate,
+        ci_low=estimate - z * se,
+        ci_high=estimate + z * se,
+        se=se,
+        mean_before=mean0,
+        mean_after=mean1,
+        mean_after_unweighted=float(x1.mean()),
+        effective_n2=effective_n(weights),
+    )
+    return result
