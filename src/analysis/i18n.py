@@ -1,0 +1,371 @@
+"""User-facing strings of the reports in both languages, and number formatting.
+
+Every word a stakeholder reads comes from :data:`STRINGS` through :func:`t`, so a
+wording change is made once and the two languages stay in step (a test checks that
+every key has both languages and the same ``{placeholders}``). Numbers are formatted
+by the helpers below, which follow the wording rules of REPORTS.md: intervals in
+brackets rounded like the estimate, ``p = 0.03`` / ``p < 0.001``, suppressed
+estimates as ``n < 10`` / ``ن < 10``, Western digits.
+
+Arabic strings use Arabic punctuation (``،`` ``؛`` ``؟``).
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from decimal import ROUND_HALF_UP, Decimal
+
+import numpy as np
+import pandas as pd
+
+LANGUAGES = ("ar", "en")
+
+#: Text direction of each report language (``<html dir=...>``).
+DIRECTION = {"ar": "rtl", "en": "ltr"}
+
+#: Shown for a missing value (language-neutral).
+MISSING = "—"
+
+#: Left-to-right mark: put before a minus sign in right-to-left text, otherwise the Unicode
+#: bidirectional algorithm displays "-3" as "3-" (the minus, a weak character, takes the
+#: paragraph's direction); after the mark the number is laid out left to right.
+LRM = "\u200e"
+
+STRINGS: dict[str, dict[str, str]] = {
+    # --- languages and navigation ------------------------------------------------------
+    "language_name": {"en": "English", "ar": "العربية"},
+    "other_language_link": {"en": "العربية", "ar": "English"},
+    "portal_link": {"en": "All reports", "ar": "جميع التقارير"},
+    "programme_title": {
+        "en": "Beneficiary satisfaction programme",
+        "ar": "برنامج رفع رضا المستفيدين",
+    },
+    # --- phases and groups --------------------------------------------------------------
+    "phase_baseline": {"en": "Baseline diagnosis", "ar": "التشخيص القبلي"},
+    "phase_intervention": {"en": "Intervention", "ar": "مرحلة التدخل"},
+    "phase_impact": {"en": "Impact measurement", "ar": "قياس الأثر"},
+    "phase_regional": {"en": "Regional summary", "ar": "الملخص الإقليمي"},
+    "wave_baseline": {"en": "Baseline", "ar": "القياس القبلي"},
+    "wave_followup": {"en": "Follow-up", "ar": "القياس البعدي"},
+    "group_programme": {"en": "Programme agency", "ar": "جهة مشمولة بالبرنامج"},
+    "group_comparison": {"en": "Comparison agency", "ar": "جهة مقارنة"},
+    "stage_before": {"en": "Before the visit", "ar": "قبل الزيارة"},
+    "stage_during": {"en": "During the visit", "ar": "أثناء الزيارة"},
+    "stage_after": {"en": "After the visit", "ar": "بعد الزيارة"},
+    # --- section headings: one question each (REPORTS.md) ------------------------------
+    "key_findings": {"en": "Key findings", "ar": "أبرز النتائج"},
+    "q_where_stand": {"en": "Where does the agency stand?", "ar": "أين تقف الجهة؟"},
+    "q_fall_short": {"en": "Where does the service fall short?", "ar": "أين تقصر الخدمة؟"},
+    "q_who_less": {"en": "Who is less satisfied?", "ar": "من الأقل رضا؟"},
+    "q_drivers": {
+        "en": "What matters most for overall satisfaction?",
+        "ar": "ما الأكثر تأثيرًا في الرضا العام؟",
+    },
+    "q_reliable": {"en": "Are the measures reliable?", "ar": "هل المقاييس موثوقة؟"},
+    "q_change": {"en": "Did satisfaction change?", "ar": "هل تغيّر الرضا؟"},
+    "q_change_where": {"en": "Which parts of the service changed?", "ar": "أي جوانب الخدمة تغيّرت؟"},
+    "q_what_done": {
+        "en": "What was done during the intervention?",
+        "ar": "ما الذي نُفِّذ خلال مرحلة التدخل؟",
+    },
+    "q_programme_effect": {
+        "en": "Did the programme agencies improve overall?",
+        "ar": "هل تحسّنت جهات البرنامج إجمالًا؟",
+    },
+    "q_compare_agencies": {"en": "How do the agencies compare?", "ar": "كيف تتقارن الجهات؟"},
+    "q_what_say": {"en": "What do beneficiaries say?", "ar": "ماذا يقول المستفيدون؟"},
+    "q_next_steps": {"en": "What should be done next?", "ar": "ما الخطوات التالية؟"},
+    "methods_note": {"en": "Methods note", "ar": "ملاحظة منهجية"},
+    # --- methods note ------------------------------------------------------------------
+    "methods_sample": {
+        "en": "{analysed} of {received} interviews were analysed; {excluded} were excluded "
+        "by the quality rules (table below).",
+        "ar": "حُلِّلت {analysed} من أصل {received} مقابلة، واستُبعدت {excluded} وفق قواعد "
+        "الجودة (الجدول أدناه).",
+    },
+    "methods_index": {
+        "en": "The satisfaction index rescales each answer to 0-100 ((answer - minimum) / "
+        "(maximum - minimum) × 100) and averages over respondents; the 95% interval comes from "
+        "the t distribution.",
+        "ar": "يحوّل مؤشر الرضا كل إجابة إلى مقياس من 0 إلى 100 ((الإجابة - الحد الأدنى) ÷ "
+        "(الحد الأعلى - الحد الأدنى) × 100) ثم يحسب متوسطها على المستجيبين؛ وتُحسب فترة الثقة "
+        "95% من توزيع t.",
+    },
+    "methods_top2box": {
+        "en": "Top-2-box is the share of answers at the two highest points of the scale, with "
+        "a Wilson 95% interval.",
+        "ar": "نسبة أعلى خيارين هي نسبة الإجابات عند أعلى نقطتين في المقياس، مع فترة ثقة "
+        "ويلسون 95%.",
+    },
+    "methods_change": {
+        "en": "Changes compare two independent samples: Welch's t-test with its interval, "
+        "Hedges' g as the effect size (positive = improvement), and the Mann-Whitney test as a "
+        "check; p-values are adjusted with Holm's method within the agency.",
+        "ar": "تقارن التغيرات بين عينتين مستقلتين: اختبار ويلش t مع فترة الثقة، وحجم الأثر "
+        "Hedges' g (الموجب يعني تحسنًا)، واختبار مان-ويتني للتحقق؛ وعُدّلت قيم p بطريقة هولم "
+        "داخل الجهة.",
+    },
+    "methods_meta": {
+        "en": "The programme effect pools the agencies' Hedges' g with a random-effects "
+        "meta-analysis (DerSimonian-Laird) and gives a 95% prediction interval for a new agency.",
+        "ar": "يجمع أثر البرنامج قيم Hedges' g للجهات بتحليل بعدي بالتأثيرات العشوائية "
+        "(ديرسيمونيان-ليرد) مع فترة تنبؤ 95% لجهة جديدة.",
+    },
+    "methods_suppression": {
+        "en": "Estimates based on fewer than {min_n} answers are not shown (n < {min_n}) to "
+        "protect respondents; estimates based on fewer than {low_n} answers are marked as low "
+        "precision.",
+        "ar": "لا تُعرض التقديرات المبنية على أقل من {min_n} إجابات (ن < {min_n}) حمايةً "
+        "للمستجيبين، وتوصف التقديرات المبنية على أقل من {low_n} إجابة بأنها منخفضة الدقة.",
+    },
+    "methods_causal": {
+        "en": "Without comparison agencies, a change after the programme cannot be attributed "
+        "to the programme alone.",
+        "ar": "في غياب جهات مقارنة، لا يمكن نسبة التغير بعد البرنامج إلى البرنامج وحده.",
+    },
+    "methods_comments": {
+        "en": "Comments are shown as written, after phone numbers, ID numbers and e-mail "
+        "addresses were removed.",
+        "ar": "تُعرض التعليقات كما كُتبت بعد حذف أرقام الهواتف وأرقام الهوية وعناوين البريد "
+        "الإلكتروني.",
+    },
+    # --- table headers -----------------------------------------------------------------
+    "col_agency": {"en": "Agency", "ar": "الجهة"},
+    "col_item": {"en": "Item", "ar": "البند"},
+    "col_dimension": {"en": "Dimension", "ar": "المحور"},
+    "col_stage": {"en": "Stage", "ar": "المرحلة"},
+    "col_segment": {"en": "Group", "ar": "الفئة"},
+    "col_wave": {"en": "Wave", "ar": "القياس"},
+    "col_index": {"en": "Index (0-100)", "ar": "المؤشر (0-100)"},
+    "col_ci95": {"en": "95% interval", "ar": "فترة الثقة 95%"},
+    "col_n": {"en": "n", "ar": "ن"},
+    "col_top2box": {"en": "Top-2-box (%)", "ar": "نسبة أعلى خيارين (%)"},
+    "col_nps": {"en": "NPS", "ar": "صافي نقاط الترويج"},
+    "col_alpha": {"en": "Cronbach's alpha", "ar": "معامل ألفا كرونباخ"},
+    "col_baseline": {"en": "Baseline", "ar": "القبلي"},
+    "col_followup": {"en": "Follow-up", "ar": "البعدي"},
+    "col_change": {"en": "Change", "ar": "التغير"},
+    "col_hedges_g": {"en": "Hedges' g", "ar": "حجم الأثر (g)"},
+    "col_p": {"en": "p", "ar": "p"},
+    "col_p_adj": {"en": "p (adjusted)", "ar": "p (بعد التعديل)"},
+    "col_verdict": {"en": "Reading", "ar": "القراءة"},
+    "col_importance": {"en": "Importance (%)", "ar": "الأهمية (%)"},
+    "col_gap": {"en": "Gap", "ar": "الفجوة"},
+    "col_received": {"en": "Received", "ar": "المستلمة"},
+    "col_analysed": {"en": "Analysed", "ar": "المحلَّلة"},
+    "col_excluded": {"en": "Excluded", "ar": "المستبعدة"},
+    "col_date": {"en": "Date", "ar": "التاريخ"},
+    "col_activity": {"en": "Activity", "ar": "النشاط"},
+    "col_staff_trained": {"en": "Staff trained", "ar": "الموظفون المدرَّبون"},
+    "col_hours": {"en": "Hours", "ar": "الساعات"},
+    "col_coverage": {"en": "Coverage (%)", "ar": "نسبة التغطية (%)"},
+    # --- exclusion reasons (config.EXCLUSION_REASONS) -----------------------------------
+    "reason_duplicate": {"en": "Duplicate response id", "ar": "رقم استجابة مكرر"},
+    "reason_empty": {"en": "No item answered", "ar": "لا إجابة على أي بند"},
+    "reason_speeder": {"en": "Too fast", "ar": "سرعة مفرطة في الإجابة"},
+    "reason_straightliner": {"en": "Same answer throughout", "ar": "إجابة واحدة لكل البنود"},
+    "reason_outside_fieldwork": {
+        "en": "Date outside fieldwork",
+        "ar": "تاريخ خارج فترة العمل الميداني",
+    },
+    # --- numbers and wording rules --------------------------------------------------------
+    "suppressed": {"en": "n < {min_n}", "ar": "ن < {min_n}"},
+    "low_precision": {
+        "en": "low precision (fewer than {low_n} answers)",
+        "ar": "دقة منخفضة (أقل من {low_n} إجابة)",
+    },
+    "of_100": {"en": "{value} of 100", "ar": "{value} من 100"},
+    "target": {"en": "target", "ar": "المستهدف"},
+    "above_target": {"en": "above the target of {target}", "ar": "أعلى من المستهدف {target}"},
+    "below_target": {"en": "below the target of {target}", "ar": "أقل من المستهدف {target}"},
+    "at_target": {"en": "at the target of {target}", "ar": "عند المستهدف {target}"},
+    "verdict_improved": {"en": "improved", "ar": "تحسّن"},
+    "verdict_no_clear_change": {"en": "no clear change", "ar": "لا تغير واضح"},
+    "verdict_declined": {"en": "declined", "ar": "تراجع"},
+    "effect_negligible": {"en": "negligible", "ar": "ضئيل"},
+    "effect_small": {"en": "small", "ar": "صغير"},
+    "effect_moderate": {"en": "moderate", "ar": "متوسط"},
+    "effect_large": {"en": "large", "ar": "كبير"},
+    # --- comments ------------------------------------------------------------------------
+    "no_comments": {"en": "No comments were written.", "ar": "لم تُكتب أي تعليقات."},
+    "mask_phone": {"en": "[phone number]", "ar": "[رقم هاتف]"},
+    "mask_national_id": {"en": "[ID number]", "ar": "[رقم هوية]"},
+    "mask_number": {"en": "[number]", "ar": "[رقم]"},
+    "mask_email": {"en": "[e-mail]", "ar": "[بريد إلكتروني]"},
+    # --- provenance footer -----------------------------------------------------------------
+    "about_report": {"en": "About this report", "ar": "عن هذا التقرير"},
+    "prov_study": {"en": "Study", "ar": "الدراسة"},
+    "prov_data_files": {"en": "Data files (SHA-256)", "ar": "ملفات البيانات (SHA-256)"},
+    "prov_file": {"en": "File", "ar": "الملف"},
+    "prov_hash": {"en": "SHA-256", "ar": "SHA-256"},
+    "prov_parameters": {"en": "Parameters", "ar": "المعاملات"},
+    "prov_parameter": {"en": "Parameter", "ar": "المعامل"},
+    "prov_value": {"en": "Value", "ar": "القيمة"},
+    "prov_code_version": {"en": "Code version", "ar": "إصدار الشيفرة"},
+    "prov_packages": {"en": "Package versions", "ar": "إصدارات الحزم"},
+    "prov_package": {"en": "Package", "ar": "الحزمة"},
+    "prov_version": {"en": "Version", "ar": "الإصدار"},
+    "prov_unknown": {"en": "unknown", "ar": "غير معروف"},
+    "prov_reproducible": {
+        "en": "Rebuilding from the same data, parameters and code gives this same file.",
+        "ar": "إعادة البناء من البيانات والمعاملات والشيفرة نفسها تعطي هذا الملف نفسه.",
+    },
+}
+
+
+def t(key: str, lang: str, **fmt: object) -> str:
+    """The string ``key`` in language ``lang``, with ``{placeholders}`` filled from ``fmt``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`STRINGS`.
+    lang : {"ar", "en"}
+        Report language.
+    **fmt
+        Values for the string's placeholders (``str.format``).
+
+    Raises
+    ------
+    KeyError
+        Unknown key or missing placeholder value (a typo should fail the build, not show
+        a blank in a report).
+    ValueError
+        Unknown language.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown report language {lang!r}; expected one of {LANGUAGES}")
+    try:
+        text = STRINGS[key][lang]
+    except KeyError:
+        raise KeyError(f"no report string {key!r}") from None
+    return text.format(**fmt)
+
+
+def placeholders(text: str) -> set[str]:
+    """Names of the ``{placeholders}`` in a format string."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _is_missing(x: object) -> bool:
+    """None, NaN, NaT or pd.NA (scalars only)."""
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_num(x: float | None, decimals: int = 0, lang: str = "en", grouping: bool = False) -> str:
+    """Format a number for a report: fixed decimals, half away from zero, Western digits.
+
+    Rounding works on the shortest decimal representation of ``x`` (what a reader sees in
+    a spreadsheet), half away from zero: ``2.5 -> 3``, ``2.675 -> 2.68`` (Python's
+    ``format`` gives ``2`` and ``2.67``). A result that rounds to zero loses its sign.
+    Missing values (None, NaN, pd.NA) give :data:`MISSING`.
+
+    Parameters
+    ----------
+    x : float or None
+    decimals : int
+        Digits after the decimal point.
+    lang : {"ar", "en"}
+        In Arabic a negative number starts with a left-to-right mark, so that it reads
+        "-3" and not "3-" inside right-to-left text.
+    grouping : bool
+        Thousands separator (``6,000``).
+    """
+    if _is_missing(x):
+        return MISSING
+    if isinstance(x, float) and math.isinf(x):
+        return ("-" if x < 0 else "") + "∞"
+    quantum = Decimal(1).scaleb(-decimals)
+    exact = Decimal(int(x)) if isinstance(x, int | np.integer) else Decimal(repr(float(x)))
+    value = exact.quantize(quantum, rounding=ROUND_HALF_UP)
+    if value == 0:
+        value = abs(value)
+    text = f"{value:,.{decimals}f}" if grouping else f"{value:.{decimals}f}"
+    if lang == "ar" and text.startswith("-"):
+        text = LRM + text
+    return text
+
+
+def fmt_interval(lo: float | None, hi: float | None, decimals: int = 0, lang: str = "en") -> str:
+    """A confidence interval in brackets, rounded like its estimate: ``[60, 68]`` / ``[60، 68]``.
+
+    The Arabic form uses the Arabic comma (REPORTS.md wording rules).
+    """
+    sep = "، " if lang == "ar" else ", "
+    return f"[{fmt_num(lo, decimals, lang)}{sep}{fmt_num(hi, decimals, lang)}]"
+
+
+def bidi_isolate(text: str, lang: str) -> str:
+    """Wrap left-to-right text (a date, a code, a file name) for use inside Arabic prose.
+
+    In Arabic text the digits after an Arabic letter become "Arabic numbers" for the
+    bidirectional algorithm, and a dash between them no longer joins them: "2025-01-05"
+    displays as "05-01-2025". A left-to-right isolate (U+2066 ... U+2069) lays the text
+    out on its own, left to right. English text is returned unchanged.
+    """
+    return f"\u2066{text}\u2069" if lang == "ar" else text
+
+
+def fmt_date(value: object, lang: str = "en") -> str:
+    """A date as ISO ``2025-01-05``, isolated left to right in Arabic (see :func:`bidi_isolate`)."""
+    if _is_missing(value):
+        return MISSING
+    return bidi_isolate(pd.Timestamp(value).strftime("%Y-%m-%d"), lang)
+
+
+def fmt_p(p: float | None) -> str:
+    """A p-value as ``p = 0.03``, ``p = 0.004`` or ``p < 0.001`` (APA style, leading zero kept).
+
+    Two decimals from 0.01 up, three below; three also when two would round a p-value
+    under 0.05 up to ``0.05`` (``0.049`` stays ``p = 0.049``), so the text never seems to
+    cross the usual threshold. The same in both languages (``p`` is a symbol).
+    """
+    if _is_missing(p):
+        return f"p = {MISSING}"
+    p = float(p)  # type: ignore[arg-type]
+    if not 0 <= p <= 1:
+        raise ValueError(f"p-value out of [0, 1]: {p}")
+    if p < 0.001:
+        return "p < 0.001"
+    decimals = 3 if p < 0.01 else 2
+    text = fmt_num(p, decimals)
+    if decimals == 2 and p < 0.05 and text == "0.05":
+        text = fmt_num(p, 3)
+    return f"p = {text}"
+
+
+def fmt_suppressed(lang: str, min_report_n: int = 10) -> str:
+    """What a suppressed estimate shows: ``n < 10`` / ``ن < 10``."""
+    return t("suppressed", lang, min_n=min_report_n)
+
+
+def effect_size_key(g: float) -> str:
+    """Key of the word for an effect size |g| (Cohen's conventions, REPORTS.md).
+
+    Under 0.2 negligible, from 0.2 small, from 0.5 moderate, from 0.8 large.
+    """
+    size = abs(g)
+    if size < 0.2:
+        return "effect_negligible"
+    if size < 0.5:
+        return "effect_small"
+    if size < 0.8:
+        return "effect_moderate"
+    return "effect_large"
+
+
+def verdict_key(ci_low: float, ci_high: float) -> str:
+    """Key of the change verdict from a (corrected) interval of follow-up minus baseline.
+
+    "improved" only when the interval lies above 0, "declined" only when it lies below,
+    otherwise "no clear change" (REPORTS.md wording rules).
+    """
+    if ci_low > 0:
+        return "verdict_improved"
+    if ci_high < 0:
+        return "verdict_declined"
+    return "verdict_no_clear_change"

@@ -1,0 +1,175 @@
+"""Reports in a real browser: headless Chromium screenshot, axe-core accessibility, RTL layout.
+
+Needs Debian's ``chromium`` (``apt-get install -y chromium fonts-noto-core``) and the pinned
+axe-core (``npm ci --prefix tests/browser``); skipped with the reason when either is missing.
+Chromium is driven through its own command line (``--screenshot``, ``--dump-dom``): no
+driver package, one short-lived process per check. Scripts run in a copy of the report
+that has axe-core and a probe inlined; they write their results into the DOM, which
+``--dump-dom`` returns once the page's timers have run (``--virtual-time-budget``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from report_samples import executed_sample
+
+from analysis.report import export_html
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+AXE_JS = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+
+if CHROMIUM is None:
+    pytest.skip(
+        "Debian's chromium is not installed (apt-get install -y chromium fonts-noto-core)",
+        allow_module_level=True,
+    )
+if not AXE_JS.exists():
+    pytest.skip(
+        f"axe-core is not installed ({AXE_JS} missing; run `npm ci --prefix tests/browser`)",
+        allow_module_level=True,
+    )
+
+WINDOW = (1000, 1800)
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-extensions",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+    f"--window-size={WINDOW[0]},{WINDOW[1]}",
+]
+
+#: Runs in the page after axe-core: accessibility violations, and where the browser put
+#: things (direction, heading edge, visual order of the interval bounds in the key findings).
+PROBE_JS = r"""
+(async () => {
+  const out = {};
+  try {
+    const results = await axe.run(document, {resultTypes: ["violations"]});
+    out.violations = results.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))
+    }));
+  } catch (e) {
+    out.error = String(e);
+  }
+  const root = document.documentElement;
+  out.direction = getComputedStyle(root).direction;
+  out.lang = root.lang;
+  // Gaps between the title's text and the edges of its (full-width) block.
+  const h1 = document.querySelector("h1");
+  const box = h1.getBoundingClientRect();
+  const range = document.createRange();
+  range.selectNodeContents(h1);
+  const text = range.getBoundingClientRect();
+  out.h1 = {left: text.left - box.left, right: box.right - text.right};
+  // Screen x of the first occurrence of "60" and "68" in the first key finding.
+  const li = document.querySelector(".key-findings li").firstChild;
+  const xOf = (s) => {
+    const i = li.textContent.indexOf(s);
+    const r = document.createRange();
+    r.setStart(li, i); r.setEnd(li, i + s.length);
+    return r.getBoundingClientRect().left;
+  };
+  out.interval = {x60: xOf("60"), x68: xOf("68")};
+  out.imagesLoaded = [...document.images].every(img => img.complete && img.naturalWidth > 0);
+  const pre = document.createElement("pre");
+  pre.id = "probe-results";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+"""
+
+
+def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
+    """One headless Chromium run with a fresh profile; stderr (dbus noise) is ignored."""
+    return subprocess.run(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module", params=["ar", "en"])
+def rendered(request, tmp_path_factory) -> tuple[str, Path]:
+    lang = request.param
+    folder = tmp_path_factory.mktemp(f"browser-{lang}")
+    page = export_html(executed_sample(lang), folder / f"baseline.{lang}.html", lang)
+    return lang, page
+
+
+def test_when_a_report_opens_in_chromium_then_the_screenshot_shows_the_page(rendered, tmp_path):
+    from PIL import Image
+
+    lang, page = rendered
+    shot = tmp_path / f"baseline.{lang}.png"
+    run = _chromium(f"--screenshot={shot}", page.as_uri(), profile=tmp_path / "profile")
+    assert shot.exists(), run.stderr[-2000:]
+    image = Image.open(shot).convert("RGB")
+    assert image.size == WINDOW
+    gray = image.convert("L")
+    dark = sum(gray.histogram()[:200]) / (image.width * image.height)
+    assert dark > 0.01, f"page looks blank ({dark:.2%} dark pixels): {shot}"
+    # The chart's bars (#0072B2) are drawn: the inline PNG was decoded.
+    colours = {colour for _, colour in image.getcolors(maxcolors=1 << 20)}
+    assert any(abs(r - 0x00) < 8 and abs(g - 0x72) < 8 and abs(b - 0xB2) < 8 for r, g, b in colours)
+
+
+def _probe(page: Path, tmp_path: Path) -> dict:
+    probe_page = tmp_path / page.name
+    script = AXE_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    injected = f"<script>{script}</script><script>{PROBE_JS}</script></body>"
+    probe_page.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", injected, 1), encoding="utf-8"
+    )
+    run = _chromium(
+        "--virtual-time-budget=20000", "--dump-dom", probe_page.as_uri(), profile=tmp_path / "p"
+    )
+    found = re.search(r'<pre id="probe-results">(.*?)</pre>', run.stdout, re.S)
+    assert found, f"probe produced no result; stderr: {run.stderr[-2000:]}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+@pytest.fixture(scope="module")
+def probed(rendered, tmp_path_factory) -> tuple[str, dict]:
+    lang, page = rendered
+    return lang, _probe(page, tmp_path_factory.mktemp(f"probe-{lang}"))
+
+
+def test_when_axe_checks_a_report_then_nothing_serious_or_critical_is_found(probed):
+    lang, result = probed
+    assert "error" not in result, result.get("error")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)
+
+
+def test_when_a_report_is_laid_out_then_direction_follows_the_language(probed):
+    lang, result = probed
+    assert result["lang"] == lang
+    assert result["imagesLoaded"]
+    h1 = result["h1"]
+    x60, x68 = result["interval"]["x60"], result["interval"]["x68"]
+    if lang == "ar":
+        assert result["direction"] == "rtl"
+        assert h1["right"] < 2 < h1["left"]  # the title starts at the right edge
+        assert x60 > x68  # "[60، 68]" reads right to left: the lower bound is on the right
+    else:
+        assert result["direction"] == "ltr"
+        assert h1["left"] < 2 < h1["right"]
+        assert x60 < x68

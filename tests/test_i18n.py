@@ -1,0 +1,183 @@
+"""Report strings and number formatting (REPORTS.md wording rules)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.i18n import (
+    LANGUAGES,
+    LRM,
+    MISSING,
+    STRINGS,
+    bidi_isolate,
+    effect_size_key,
+    fmt_date,
+    fmt_interval,
+    fmt_num,
+    fmt_p,
+    fmt_suppressed,
+    placeholders,
+    t,
+    verdict_key,
+)
+
+
+def test_when_any_string_is_listed_then_both_languages_have_it_with_the_same_placeholders():
+    for key, texts in STRINGS.items():
+        assert set(texts) == set(LANGUAGES), key
+        assert all(texts[lang].strip() for lang in LANGUAGES), key
+        assert placeholders(texts["en"]) == placeholders(texts["ar"]), key
+
+
+def test_when_arabic_strings_are_punctuated_then_arabic_marks_are_used():
+    # REPORTS.md: Arabic punctuation (، ؛ ؟), never the Latin comma, semicolon or question mark.
+    for key, texts in STRINGS.items():
+        assert not set(texts["ar"]) & {",", ";", "?"}, key
+
+
+def test_when_a_question_heading_is_asked_then_each_language_ends_with_its_question_mark():
+    questions = [k for k in STRINGS if k.startswith("q_")]
+    assert len(questions) >= 8
+    for key in questions:
+        assert t(key, "en").endswith("?"), key
+        assert t(key, "ar").endswith("؟"), key
+
+
+def test_when_a_string_is_looked_up_then_placeholders_are_filled():
+    assert t("suppressed", "en", min_n=10) == "n < 10"
+    assert t("suppressed", "ar", min_n=10) == "ن < 10"
+    assert t("below_target", "en", target=70) == "below the target of 70"
+
+
+def test_when_a_key_language_or_placeholder_is_wrong_then_it_fails_loudly():
+    with pytest.raises(KeyError, match="no_such_key"):
+        t("no_such_key", "en")
+    with pytest.raises(ValueError, match="fr"):
+        t("key_findings", "fr")
+    with pytest.raises(KeyError):
+        t("suppressed", "en")  # missing min_n
+
+
+@pytest.mark.parametrize(
+    ("x", "decimals", "expected"),
+    [
+        (64.0, 0, "64"),
+        (2.5, 0, "3"),  # half away from zero (Python's round gives 2)
+        (3.5, 0, "4"),
+        (-2.5, 0, "-3"),
+        (2.675, 2, "2.68"),  # the decimal a reader sees, not the binary 2.67499...
+        (64.25, 1, "64.3"),
+        (-0.04, 1, "0.0"),  # no "-0.0"
+        (7, 2, "7.00"),
+        (np.int64(120), 0, "120"),
+        (np.float64(71.449), 1, "71.4"),
+    ],
+)
+def test_when_a_number_is_formatted_then_it_is_rounded_half_away_from_zero(x, decimals, expected):
+    assert fmt_num(x, decimals) == expected
+
+
+def test_when_a_number_is_missing_then_a_dash_is_shown():
+    for missing in (None, math.nan, np.nan, pd.NA):
+        assert fmt_num(missing, 1) == MISSING
+
+
+def test_when_grouping_is_asked_then_thousands_are_separated():
+    assert fmt_num(6123, 0, grouping=True) == "6,123"
+
+
+def test_when_a_negative_number_is_formatted_in_arabic_then_a_left_to_right_mark_leads():
+    assert fmt_num(-3.14, 1, "ar") == LRM + "-3.1"
+    assert fmt_num(3.14, 1, "ar") == "3.1"
+    assert fmt_num(-3.14, 1, "en") == "-3.1"
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "decimals", "lang", "expected"),
+    [
+        (60.2, 67.8, 0, "en", "[60, 68]"),
+        (60.2, 67.8, 0, "ar", "[60، 68]"),  # REPORTS.md example
+        (0.123, 0.456, 2, "en", "[0.12, 0.46]"),
+        (-5.2, 2.1, 1, "ar", f"[{LRM}-5.2، 2.1]"),
+        (None, 3, 0, "en", f"[{MISSING}, 3]"),
+    ],
+)
+def test_when_an_interval_is_formatted_then_it_is_bracketed_in_the_languages_style(
+    lo, hi, decimals, lang, expected
+):
+    assert fmt_interval(lo, hi, decimals, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("p", "expected"),
+    [
+        (0.03, "p = 0.03"),
+        (0.0312, "p = 0.03"),
+        (0.5, "p = 0.50"),
+        (1.0, "p = 1.00"),
+        (0.0049, "p = 0.005"),
+        (0.001, "p = 0.001"),
+        (0.00099, "p < 0.001"),
+        (1e-12, "p < 0.001"),
+        (0.0, "p < 0.001"),
+        (0.049, "p = 0.049"),  # two decimals would read "0.05"
+        (0.046, "p = 0.046"),
+        (0.0449, "p = 0.04"),
+        (0.051, "p = 0.05"),
+    ],
+)
+def test_when_a_p_value_is_formatted_then_apa_style_is_used(p, expected):
+    assert fmt_p(p) == expected
+
+
+def test_when_a_p_value_is_out_of_range_then_it_is_refused():
+    with pytest.raises(ValueError):
+        fmt_p(1.2)
+
+
+def test_when_an_estimate_is_suppressed_then_n_below_threshold_is_shown():
+    assert fmt_suppressed("en") == "n < 10"
+    assert fmt_suppressed("ar") == "ن < 10"
+    assert fmt_suppressed("en", 5) == "n < 5"
+
+
+@pytest.mark.parametrize(
+    ("g", "key"),
+    [
+        (0.0, "effect_negligible"),
+        (0.19, "effect_negligible"),
+        (-0.2, "effect_small"),
+        (0.49, "effect_small"),
+        (0.5, "effect_moderate"),
+        (-0.79, "effect_moderate"),
+        (0.8, "effect_large"),
+        (2.0, "effect_large"),
+    ],
+)
+def test_when_an_effect_size_is_worded_then_cohens_thresholds_apply(g, key):
+    assert effect_size_key(g) == key
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "key"),
+    [
+        (0.5, 4.0, "verdict_improved"),
+        (-0.1, 4.0, "verdict_no_clear_change"),
+        (0.0, 4.0, "verdict_no_clear_change"),
+        (-4.0, -0.5, "verdict_declined"),
+    ],
+)
+def test_when_a_change_is_worded_then_only_an_interval_excluding_zero_counts(lo, hi, key):
+    assert verdict_key(lo, hi) == key
+    assert t(key, "en") in {"improved", "no clear change", "declined"}
+
+
+def test_when_a_date_goes_into_arabic_text_then_it_is_isolated_left_to_right():
+    assert fmt_date("2025-01-05", "en") == "2025-01-05"
+    assert fmt_date(pd.Timestamp("2025-01-05 13:00"), "ar") == "\u20662025-01-05\u2069"
+    assert fmt_date(pd.NaT, "ar") == MISSING
+    assert bidi_isolate("A01", "en") == "A01"
