@@ -1,0 +1,851 @@
+"""The ``study.yml`` schema, the :class:`Study` object, and ``agencies.csv`` (DESIGN.md section 3).
+
+``study.yml`` is checked in two passes. Pydantic checks the shape (required keys, types, no
+unknown keys: ``extra="forbid"`` everywhere, so a misspelt optional key is an error rather
+than a silently ignored setting). :func:`cross_check` then checks what one key says about
+another (the outcome is an item, a dimension names only existing items, ...). Both passes
+report :class:`~analysis.io.Problem` lines with the line number of the offending key, found
+on the YAML node tree (``yaml.compose`` marks), and the key path in place of the column.
+
+YAML 1.1 reads ``yes``, ``no``, ``on`` and ``off`` as booleans, which would turn a segment
+value ``no`` or an item code ``ON`` into ``False``/``True``; the loader here only knows
+``true`` and ``false`` (as YAML 1.2 does).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import typing
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+    field_validator,
+)
+
+from analysis import config
+from analysis.io import Problem, cell_text, match_key, parse_number, read_table, western_digits
+
+STUDY_FILE = "study.yml"
+AGENCIES_FILE = "agencies.csv"
+INTERVENTIONS_FILE = "interventions.csv"
+
+#: Report languages a study may ask for (DESIGN.md section 3).
+LANGUAGES = ("ar", "en")
+STAGES = ("before", "during", "after")
+GROUPS = ("programme", "comparison")
+
+#: Columns of the tidy responses table that are not item codes or segment keys
+#: (docs/architecture.md), plus ``reason`` of ``excluded.csv``: codes must not clash with them.
+STANDARD_COLUMNS = (
+    "agency_id",
+    "wave",
+    "respondent",
+    "source_file",
+    "source_row",
+    "date",
+    "duration_s",
+    "comment",
+    "recommend",
+    "reason",
+)
+
+AGENCY_REQUIRED_COLUMNS = ("agency_id", "name_en", "name_ar", "group")
+AGENCY_INT_COLUMNS = ("frontline_staff", "monthly_beneficiaries")
+
+#: Item, dimension and segment codes become column names and HTML ids: keep them plain.
+_CODE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+#: Pydantic says "Input should be a valid integer"; a problem line says "expected a valid integer".
+_SHOULD = re.compile(r"^(?:Input|Value|List|Dictionary|String|Tuple) should (?:be|have) ")
+
+
+# --------------------------------------------------------------------------------------------
+# Field types
+# --------------------------------------------------------------------------------------------
+
+
+def _scalar_text(value: Any) -> str:
+    """A raw column name or raw value given in YAML as text or a number, as text."""
+    if isinstance(value, bool) or value is None or isinstance(value, dict | list):
+        raise ValueError("text or a number")
+    if isinstance(value, str | int | float | dt.date):
+        return cell_text(value)
+    raise ValueError("text or a number")
+
+
+def _as_list(value: Any) -> Any:
+    """Let a single value stand for a one-element list (``files: a.csv``)."""
+    return value if isinstance(value, list) else [value]
+
+
+def _non_blank(value: str) -> str:
+    if not value:
+        raise ValueError("non-blank text")
+    return value
+
+
+RawText = Annotated[str, BeforeValidator(_scalar_text), AfterValidator(_non_blank)]
+RawValues = Annotated[list[RawText], BeforeValidator(_as_list)]
+LabelText = Annotated[
+    str, Field(strict=True), AfterValidator(str.strip), AfterValidator(_non_blank)
+]
+Lang = Literal["ar", "en"]
+LangText = dict[Lang, LabelText]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Scale(_Strict):
+    """Rating scale: codes ``min..max``, N/A codes outside it, optional label text per code."""
+
+    min: StrictInt
+    max: StrictInt
+    not_applicable: list[StrictInt] = []
+    labels: dict[int, LangText] = {}
+
+    @property
+    def codes(self) -> list[int]:
+        """The valid answer codes, ``min`` to ``max``."""
+        return list(range(self.min, self.max + 1))
+
+
+class Wave(_Strict):
+    """One survey wave: its files, optional fieldwork window, and wave-column value(s)."""
+
+    label: LangText
+    files: Annotated[list[RawText], BeforeValidator(_as_list), Field(min_length=1)]
+    sheet: RawText | None = None
+    fieldwork: tuple[dt.date, dt.date] | None = None
+    value: RawText | None = None
+    values: RawValues | None = None
+
+    @field_validator("fieldwork", mode="before")
+    @classmethod
+    def _two_iso_dates(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        expected = "two dates [start, end] written as YYYY-MM-DD"
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise ValueError(expected)
+        for day in value:
+            if isinstance(day, dt.datetime) or not isinstance(day, dt.date | str):
+                raise ValueError(expected)
+            if isinstance(day, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day.strip()):
+                raise ValueError(expected)
+        return value
+
+    @property
+    def wave_values(self) -> list[str]:
+        """Raw values of ``columns.wave`` that mean this wave."""
+        return ([self.value] if self.value is not None else []) + list(self.values or [])
+
+
+class Columns(_Strict):
+    """Raw column name of each standard field."""
+
+    respondent: RawText
+    agency: RawText
+    date: RawText | None = None
+    duration_s: RawText | None = None
+    comment: RawText | None = None
+    wave: RawText | None = None
+
+
+class Item(_Strict):
+    column: RawText
+    text: LangText
+
+
+class Dimension(_Strict):
+    label: LangText
+    stage: Literal["before", "during", "after"] | None = None
+    items: Annotated[list[str], BeforeValidator(_as_list), Field(min_length=1)]
+
+
+class Recommend(_Strict):
+    column: RawText
+
+
+class Segment(_Strict):
+    column: RawText
+    values: Annotated[dict[str, RawValues], Field(min_length=1)]
+    label: LangText | None = None
+
+
+class Thresholds(_Strict):
+    min_report_n: Annotated[StrictInt, Field(ge=1)] = config.DEFAULT_THRESHOLDS["min_report_n"]
+    target_index: Annotated[float, Field(ge=0, le=100)] = config.DEFAULT_THRESHOLDS["target_index"]
+
+
+class Quality(_Strict):
+    """Quality rules; ``false`` switches a rule off, ``true`` keeps its default threshold."""
+
+    duplicates: StrictBool = config.DEFAULT_QUALITY["duplicates"]
+    empty: StrictBool = config.DEFAULT_QUALITY["empty"]
+    speeders: float | bool = config.DEFAULT_QUALITY["speeders"]
+    straightliners: int | bool = config.DEFAULT_QUALITY["straightliners"]
+    fieldwork: StrictBool = config.DEFAULT_QUALITY["fieldwork"]
+
+    @field_validator("speeders", mode="before")
+    @classmethod
+    def _share_or_false(cls, value: Any) -> float | bool:
+        if value is False:
+            return False
+        if value is True:
+            return float(config.DEFAULT_QUALITY["speeders"])
+        if isinstance(value, int | float) and 0 < value < 1:
+            return float(value)
+        raise ValueError("false, or a share of the median duration between 0 and 1 (e.g. 0.33)")
+
+    @field_validator("straightliners", mode="before")
+    @classmethod
+    def _count_or_false(cls, value: Any) -> int | bool:
+        if value is False:
+            return False
+        if value is True:
+            return int(config.DEFAULT_QUALITY["straightliners"])
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 2:
+            return value
+        raise ValueError("false, or a whole number of answered items of at least 2 (e.g. 8)")
+
+
+class Study(_Strict):
+    """A validated ``study.yml``. The first wave is ``baseline``, the second ``followup``."""
+
+    title: LangText
+    languages: Annotated[list[Lang], Field(min_length=1)]
+    scale: Scale
+    waves: dict[str, Wave]
+    columns: Columns
+    items: Annotated[dict[str, Item], Field(min_length=1)]
+    dimensions: dict[str, Dimension]
+    outcome: str
+    recommend: Recommend | None = None
+    segments: dict[str, Segment] = {}
+    thresholds: Thresholds = Thresholds()
+    quality: Quality = Quality()
+
+    @property
+    def wave_keys(self) -> dict[str, str]:
+        """Standard wave name (``baseline``, ``followup``) -> its key in study.yml."""
+        return dict(zip(config.WAVES, self.waves, strict=False))
+
+    @property
+    def waves_by_name(self) -> dict[str, Wave]:
+        """Standard wave name (``baseline``, ``followup``) -> :class:`Wave`."""
+        return dict(zip(config.WAVES, self.waves.values(), strict=False))
+
+    @property
+    def item_codes(self) -> list[str]:
+        return list(self.items)
+
+    @property
+    def dimension_of(self) -> dict[str, str]:
+        """Item code -> the code of the dimension it belongs to (items without one are absent)."""
+        return {item: code for code, dim in self.dimensions.items() for item in dim.items}
+
+    def label(self, text: dict[str, str], lang: str) -> str:
+        """A bilingual label in ``lang`` (falling back to the study's first language)."""
+        return text.get(lang) or text.get(self.languages[0]) or next(iter(text.values()), "")
+
+
+# --------------------------------------------------------------------------------------------
+# YAML with line numbers
+# --------------------------------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose booleans are only true/false (YAML 1.2), never yes/no/on/off."""
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    _BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+KeyPath = tuple[Any, ...]
+
+
+def _line_of(node: yaml.Node | None, path: KeyPath) -> int | None:
+    """Line (1-based) of the deepest key of ``path`` found in the YAML node tree."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    line, node = key.start_mark.line + 1, value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _path_text(path: KeyPath, data: Any = None) -> str:
+    """``waves.baseline.files[0]``: list positions in brackets, mapping keys after dots.
+
+    With ``data`` (the loaded YAML), an integer is a position only where ``data`` has a list,
+    so that the integer keys of ``scale.labels`` print as ``scale.labels.5``.
+    """
+    text = ""
+    for part in path:
+        is_position = isinstance(data, list) if data is not None else isinstance(part, int)
+        text += f"[{part}]" if is_position and text else f".{part}" if text else str(part)
+        if isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
+            data = None
+    return text
+
+
+def _duplicate_keys(
+    node: yaml.Node | None, path: KeyPath = ()
+) -> Iterator[tuple[KeyPath, int, int]]:
+    """``(path, line, first_line)`` of every mapping key that appears twice (PyYAML keeps the last)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            name = key.value if isinstance(key, yaml.ScalarNode) else None
+            line = key.start_mark.line + 1
+            if name is not None and name in seen:
+                yield (*path, name), line, seen[name]
+            elif name is not None:
+                seen[name] = line
+            yield from _duplicate_keys(value, (*path, name))
+    elif isinstance(node, yaml.SequenceNode):
+        for position, value in enumerate(node.value):
+            yield from _duplicate_keys(value, (*path, position))
+
+
+def _model_keys(path: KeyPath) -> list[str]:
+    """Keys allowed by the model at ``path`` (for "did you mean" in unknown-key problems)."""
+    annotation: Any = Study
+    for part in path:
+        annotation = _unwrap(annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(str(part))
+            if field is None:
+                return []
+            annotation = field.annotation
+        elif typing.get_origin(annotation) in (dict, list):
+            annotation = typing.get_args(annotation)[-1]
+        else:
+            return []
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Annotated`` and ``X | None`` down to the model, dict or list inside."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _existing_prefix(data: Any, loc: KeyPath) -> KeyPath:
+    """The longest prefix of a pydantic error location that exists in the loaded YAML data.
+
+    Pydantic appends union member tags (``str``, ``literal['ar']``) to locations; those are
+    not keys of the file and are dropped.
+    """
+    prefix: list[Any] = []
+    for part in loc:
+        if isinstance(data, dict) and part in data:
+            data = data[part]
+        elif isinstance(data, dict) and str(part) in {str(k) for k in data}:
+            data = next(v for k, v in data.items() if str(k) == str(part))
+        elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+            data = data[part]
+        else:
+            break
+        prefix.append(part)
+    return tuple(prefix)
+
+
+def _problems_from_validation(
+    error: ValidationError, data: Any, root: yaml.Node | None, file: str
+) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for err in error.errors():
+        loc = tuple(err["loc"])
+        prefix = _existing_prefix(data, loc)
+        kind = err["type"]
+        if kind == "missing":
+            path = (*prefix, loc[len(prefix)]) if len(prefix) < len(loc) else prefix
+            line = _line_of(root, prefix)
+            value = None
+            expected = f"the required key '{path[-1]}' (it is missing)"
+        elif kind == "extra_forbidden":
+            path, line, value = prefix, _line_of(root, prefix), None
+            allowed = _model_keys(prefix[:-1])
+            guess = difflib.get_close_matches(str(prefix[-1]), allowed, n=1)
+            expected = f"a known key, not '{prefix[-1]}'"
+            if guess:
+                expected += f" (did you mean '{guess[0]}'?)"
+            if allowed:
+                expected += f"; allowed here: {', '.join(allowed)}"
+        else:
+            path, line = prefix, _line_of(root, prefix)
+            given = err.get("input")
+            value = given if isinstance(given, str | int | float | dt.date) else None
+            message = str(err["msg"]).removeprefix("Value error, ")
+            message = _SHOULD.sub("", message)
+            expected = message[:1].lower() + message[1:]
+        key = _path_text(path, data)
+        if key in seen:  # one problem per key: union members repeat the same complaint
+            continue
+        seen.add(key)
+        problems.append(Problem(file, line, key or None, value, expected))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-checks between keys
+# --------------------------------------------------------------------------------------------
+
+
+def _label_paths(study: Study) -> Iterator[tuple[KeyPath, dict[str, str]]]:
+    yield ("title",), study.title
+    for key, wave in study.waves.items():
+        yield ("waves", key, "label"), wave.label
+    for code, label in study.scale.labels.items():
+        yield ("scale", "labels", str(code)), label
+    for code, item in study.items.items():
+        yield ("items", code, "text"), item.text
+    for code, dim in study.dimensions.items():
+        yield ("dimensions", code, "label"), dim.label
+    for key, segment in study.segments.items():
+        if segment.label is not None:
+            yield ("segments", key, "label"), segment.label
+
+
+def _is_inside(relative: str) -> bool:
+    path = PurePosixPath(relative.replace("\\", "/"))
+    return (
+        not path.is_absolute() and ".." not in path.parts and not re.match(r"^[A-Za-z]:", relative)
+    )
+
+
+def cross_check(study: Study) -> list[tuple[KeyPath, Any, str]]:
+    """Checks that relate keys of a shape-valid study; ``(key path, value, expected)`` each.
+
+    Returns
+    -------
+    list of tuple
+        Empty when the study is consistent.
+    """
+    found: list[tuple[KeyPath, Any, str]] = []
+
+    def add(path: KeyPath, value: Any, expected: str) -> None:
+        found.append((path, value, expected))
+
+    # Languages and bilingual labels.
+    if len(set(study.languages)) != len(study.languages):
+        add(("languages",), None, "each language once")
+    for path, text in _label_paths(study):
+        for lang in study.languages:
+            if lang not in text:
+                add(path, None, f"a '{lang}' text (every label needs each study language)")
+
+    # Scale.
+    scale = study.scale
+    if scale.min >= scale.max:
+        add(("scale", "max"), scale.max, f"a code greater than scale.min ({scale.min})")
+    for position, code in enumerate(scale.not_applicable):
+        if scale.min <= code <= scale.max:
+            add(
+                ("scale", "not_applicable", position),
+                code,
+                f"an N/A code outside the scale {scale.min}-{scale.max}",
+            )
+    label_owner: dict[str, int] = {}
+    for code, text in scale.labels.items():
+        if not (scale.min <= code <= scale.max or code in scale.not_applicable):
+            add(
+                ("scale", "labels", str(code)),
+                code,
+                f"a label for a scale code {scale.min}-{scale.max} or a declared N/A code",
+            )
+        for label in text.values():
+            owner = label_owner.setdefault(match_key(label), code)
+            if owner != code:
+                add(("scale", "labels", str(code)), label, f"a label distinct from code {owner}'s")
+
+    # Waves and files.
+    wave_column = study.columns.wave
+    if len(study.waves) != 2:
+        add(
+            ("waves",),
+            None,
+            f"exactly two waves, the baseline first and then the follow-up (found "
+            f"{len(study.waves)})",
+        )
+    wave_of_value: dict[str, str] = {}
+    listed: dict[tuple[str, str | None], str] = {}
+    for key, wave in study.waves.items():
+        if wave.fieldwork and wave.fieldwork[0] > wave.fieldwork[1]:
+            add(("waves", key, "fieldwork"), None, "a start date on or before the end date")
+        for position, file in enumerate(wave.files):
+            if not _is_inside(file):
+                add(
+                    ("waves", key, "files", position),
+                    file,
+                    "a path relative to the study folder, inside it",
+                )
+            other = listed.get((file, wave.sheet))
+            if other is not None and wave_column is None:
+                add(
+                    ("waves", key, "files", position),
+                    file,
+                    f"a file of this wave only (it is also listed on wave '{other}'): set "
+                    "columns.wave to split one file into waves",
+                )
+            listed.setdefault((file, wave.sheet), key)
+        if wave_column is None and wave.wave_values:
+            add(
+                ("waves", key, "value" if wave.value is not None else "values"),
+                None,
+                "no wave value unless columns.wave names the raw column that holds it",
+            )
+        if wave_column is not None:
+            if not wave.wave_values:
+                add(
+                    ("waves", key),
+                    None,
+                    f"a 'value' (or 'values') of column '{wave_column}' that marks this wave",
+                )
+            for raw in wave.wave_values:
+                other = wave_of_value.setdefault(match_key(raw), key)
+                if other != key:
+                    add(("waves", key), raw, f"a wave value not also used by wave '{other}'")
+
+    # Items and raw columns.
+    standard = {
+        getattr(study.columns, name): f"columns.{name}"
+        for name in Columns.model_fields
+        if getattr(study.columns, name) is not None
+    }
+    if study.recommend is not None:
+        standard.setdefault(study.recommend.column, "recommend.column")
+    column_owner: dict[str, str] = {}
+    for code, item in study.items.items():
+        if not _CODE.fullmatch(code):
+            add(("items", code), code, "a code of letters, digits and _ (e.g. SAT, Q1_SPEED)")
+        owner = column_owner.setdefault(item.column, code)
+        if owner != code:
+            add(
+                ("items", code, "column"),
+                item.column,
+                f"a raw column of this item only (item {owner} reads it too)",
+            )
+        if item.column in standard:
+            add(
+                ("items", code, "column"),
+                item.column,
+                f"a raw column of its own ({standard[item.column]} reads it too)",
+            )
+
+    # Dimensions and the outcome.
+    dimension_of: dict[str, str] = {}
+    for code, dim in study.dimensions.items():
+        if not _CODE.fullmatch(code):
+            add(("dimensions", code), code, "a code of letters, digits and _ (e.g. INFO)")
+        for position, item in enumerate(dim.items):
+            path = ("dimensions", code, "items", position)
+            if item not in study.items:
+                add(path, item, f"an item code of study.yml items ({', '.join(study.items)})")
+            elif item in dimension_of:
+                add(
+                    path,
+                    item,
+                    f"each item in at most one dimension (it is also in {dimension_of[item]})",
+                )
+            else:
+                dimension_of[item] = code
+    if study.outcome not in study.items:
+        add(("outcome",), study.outcome, f"an item code ({', '.join(study.items)})")
+
+    # Segments.
+    for key, segment in study.segments.items():
+        if not _CODE.fullmatch(key):
+            add(("segments", key), key, "a key of letters, digits and _ (e.g. gender)")
+        value_owner: dict[str, str] = {}
+        for code, raws in segment.values.items():
+            if not raws:
+                add(("segments", key, "values", code), None, "at least one raw value")
+            for raw in raws:
+                owner = value_owner.setdefault(match_key(raw), code)
+                if owner != code:
+                    add(
+                        ("segments", key, "values", code),
+                        raw,
+                        f"a raw value of one segment code only (also under '{owner}')",
+                    )
+
+    found += column_clashes(study)
+    return found
+
+
+def column_clashes(study: Study) -> list[tuple[KeyPath, Any, str]]:
+    """Item codes and segment keys that would clash with a tidy column, or with each other.
+
+    Compared case-insensitively: ``DATE`` and ``date`` would be confusing columns in Excel
+    even where pandas could keep them apart.
+    """
+    found: list[tuple[KeyPath, Any, str]] = []
+    taken = {name.casefold(): f"the standard column '{name}'" for name in STANDARD_COLUMNS}
+    for code in study.items:
+        clash = taken.get(code.casefold())
+        if clash:
+            found.append((("items", code), code, f"an item code that differs from {clash}"))
+        taken.setdefault(code.casefold(), f"item {code}")
+    for key in study.segments:
+        clash = taken.get(key.casefold())
+        if clash:
+            found.append((("segments", key), key, f"a segment key that differs from {clash}"))
+    return found
+
+
+def can_map_responses(study: Study) -> bool:
+    """Whether responses can be mapped with this study: two waves and no clashing columns."""
+    return len(study.waves) == 2 and not column_clashes(study)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+def parse_study_text(text: str, file: str = STUDY_FILE) -> tuple[Study | None, list[Problem]]:
+    """Parse and check the text of a ``study.yml``.
+
+    Returns
+    -------
+    study, problems
+        ``study`` is ``None`` when the file cannot be used to read responses (syntax or
+        shape errors, code clashes, not two waves); it is returned together with its
+        problems when they are about consistency only, so that the responses can still be
+        checked and every problem listed at once.
+    """
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        context = str(error.context or "")
+        started = error.context_mark
+        if context and started is not None and mark is not None and started.line != mark.line:
+            context += f" (started on line {started.line + 1})"
+        what = ": ".join(part for part in (context, str(error.problem or "")) if part)
+        column = f", column {mark.column + 1}" if mark else ""
+        return None, [Problem(file, line, None, None, f"valid YAML ({what}{column})")]
+    except yaml.YAMLError as error:
+        return None, [Problem(file, None, None, None, f"valid YAML ({error})")]
+    finally:
+        loader.dispose()
+
+    problems = [
+        Problem(file, line, _path_text(path), None, f"each key once (first on line {first})")
+        for path, line, first in _duplicate_keys(root)
+    ]
+    if not isinstance(data, dict):
+        expected = "a mapping of keys (title, languages, scale, waves, columns, items, ...)"
+        return None, [*problems, Problem(file, 1, None, None, expected)]
+    try:
+        study = Study.model_validate(data)
+    except ValidationError as error:
+        problems += _problems_from_validation(error, data, root, file)
+        # Errors confined to optional blocks or unknown top-level keys should not hide the
+        # rest: check the study without them, so every problem is listed at once.
+        involved = {err["loc"][0] for err in error.errors() if err["loc"]}
+        required = {name for name, f in Study.model_fields.items() if f.is_required()}
+        if not involved or involved & required:
+            return None, problems
+        try:
+            study = Study.model_validate({k: v for k, v in data.items() if k not in involved})
+        except ValidationError:
+            return None, problems
+    checks = cross_check(study)
+    problems += [
+        Problem(file, _line_of(root, path), _path_text(path), value, expected)
+        for path, value, expected in checks
+    ]
+    if not can_map_responses(study):
+        return None, problems
+    return study, problems
+
+
+def load_study_yml(study_dir: Path) -> tuple[Study | None, list[Problem]]:
+    """Read ``study.yml`` of a study folder (UTF-8, BOM allowed). See :func:`parse_study_text`."""
+    path = Path(study_dir) / STUDY_FILE
+    if not path.is_file():
+        return None, [Problem(STUDY_FILE, None, None, None, f"a {STUDY_FILE} file in {study_dir}")]
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(STUDY_FILE, None, None, None, f"a readable file ({error})")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        expected = "UTF-8 text (save study.yml as UTF-8; it looks like another encoding)"
+        return None, [Problem(STUDY_FILE, line, None, None, expected)]
+    return parse_study_text(text)
+
+
+def _parse_count(text: str) -> int | None:
+    """A non-negative whole number, allowing thousands separators (``1,200``) and ``12.0``."""
+    text = western_digits(text).replace(",", "").replace("\u066c", "").replace(" ", "")
+    number = parse_number(text)
+    if number is None or number < 0 or not number.is_integer():
+        return None
+    return int(number)
+
+
+def load_agencies(
+    study_dir: Path, languages: typing.Sequence[str] = LANGUAGES
+) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """Read ``agencies.csv``: one row per agency, ids as text.
+
+    Parameters
+    ----------
+    study_dir : Path
+        The study folder.
+    languages : sequence of str
+        Report languages; the name in each must not be blank.
+
+    Returns
+    -------
+    agencies, problems, warnings
+        ``agencies`` has ``agency_id``, ``name_en``, ``name_ar``, ``group`` (string),
+        ``frontline_staff`` and ``monthly_beneficiaries`` (Int64, NA when absent), and any
+        further columns of the file as strings. Rows with problems are kept.
+    """
+    table = read_table(Path(study_dir) / AGENCIES_FILE, AGENCIES_FILE)
+    problems, warnings = list(table.problems), list(table.warnings)
+    raw = table.frame
+    by_folded = {str(c).casefold(): c for c in raw.columns}
+    if not table.ok and raw.columns.empty:
+        return empty_agencies(), problems, warnings
+    for name in AGENCY_REQUIRED_COLUMNS:
+        if name not in by_folded:
+            problems.append(
+                Problem(
+                    AGENCIES_FILE,
+                    1,
+                    name,
+                    None,
+                    f"a column '{name}' (required: {', '.join(AGENCY_REQUIRED_COLUMNS)})",
+                )
+            )
+    out = pd.DataFrame(index=raw.index)
+    for name in (*AGENCY_REQUIRED_COLUMNS, *AGENCY_INT_COLUMNS):
+        out[name] = raw[by_folded[name]] if name in by_folded else ""
+    seen: dict[str, int] = {}
+    ids, groups, counts = [], [], {name: [] for name in AGENCY_INT_COLUMNS}
+    for row in raw.index:
+        agency_id = western_digits(str(out.at[row, "agency_id"]))
+        ids.append(agency_id or None)
+        if "agency_id" in by_folded:
+            if not agency_id:
+                problems.append(Problem(AGENCIES_FILE, row, "agency_id", "", "an agency id"))
+            elif agency_id in seen:
+                problems.append(
+                    Problem(
+                        AGENCIES_FILE,
+                        row,
+                        "agency_id",
+                        agency_id,
+                        f"each agency_id once (also on row {seen[agency_id]})",
+                    )
+                )
+            else:
+                seen[agency_id] = row
+        group = str(out.at[row, "group"])
+        groups.append(group.casefold() if group.casefold() in GROUPS else None)
+        if "group" in by_folded and group.casefold() not in GROUPS:
+            problems.append(Problem(AGENCIES_FILE, row, "group", group, "programme or comparison"))
+        for lang in languages:
+            name = f"name_{lang}"
+            if name in by_folded and not str(out.at[row, name]):
+                problems.append(
+                    Problem(AGENCIES_FILE, row, name, "", f"the agency's name in '{lang}'")
+                )
+        for name in AGENCY_INT_COLUMNS:
+            text = str(out.at[row, name])
+            count = _parse_count(text) if text else None
+            if text and count is None:
+                problems.append(
+                    Problem(AGENCIES_FILE, row, name, text, "a whole number of 0 or more, or blank")
+                )
+            counts[name].append(count)
+    agencies = pd.DataFrame(
+        {
+            "agency_id": pd.array(ids, dtype="string"),
+            "name_en": _text_array(out["name_en"]),
+            "name_ar": _text_array(out["name_ar"]),
+            "group": pd.array(groups, dtype="string"),
+            **{name: pd.array(counts[name], dtype="Int64") for name in AGENCY_INT_COLUMNS},
+        }
+    )
+    known = set(AGENCY_REQUIRED_COLUMNS) | set(AGENCY_INT_COLUMNS)
+    for column in raw.columns:
+        if str(column).casefold() not in known:
+            agencies[column] = _text_array(raw[column])
+    return agencies, problems, warnings
+
+
+def _text_array(values: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Raw text cells as a ``string`` array, blank as NA."""
+    return pd.array([str(v) if str(v) else None for v in values], dtype="string")
+
+
+def empty_agencies() -> pd.DataFrame:
+    """An agencies table with no rows, in the columns and dtypes of :func:`load_agencies`."""
+    return pd.DataFrame(
+        {
+            **{name: pd.array([], dtype="string") for name in AGENCY_REQUIRED_COLUMNS},
+            **{name: pd.array([], dtype="Int64") for name in AGENCY_INT_COLUMNS},
+        }
+    )

@@ -1,0 +1,887 @@
+"""Check a study folder and map its raw responses to the tidy columns (DESIGN.md sections 3, 8).
+
+:func:`load_study` reads ``study.yml``, ``agencies.csv``, every responses file and the
+optional ``interventions.csv``, and returns every received row mapped to the tidy columns of
+docs/architecture.md, with every input problem found (never only the first). The mapping is
+done in two steps, so that each problem is reported once and where it belongs:
+
+1. *Parsing* turns raw text into values: ``"٤"``, ``"4.0"`` and ``"Agree"`` into 4.0, a
+   declared N/A code or a blank into NaN, ``05/01/2025`` into a date. Text that is not a
+   number, label, date or known segment value is a problem here.
+2. *Checking* the parsed frame with a pandera schema: codes inside the scale, 0-10 for
+   ``recommend``, agency ids present in ``agencies.csv``, required fields not blank, dtypes.
+   Its failure cases are turned back into problems naming the file, row, raw column and
+   raw value (``source_file`` and ``source_row`` stay on the frame for that).
+
+Problems are input errors (exit 2); suspicious but valid input gives warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis import config
+from analysis.io import Problem, RawTable, match_key, parse_number, read_table, western_digits
+from analysis.study import (
+    INTERVENTIONS_FILE,
+    LANGUAGES,
+    Study,
+    empty_agencies,
+    load_agencies,
+    load_study_yml,
+)
+
+__all__ = [
+    "Ingested",
+    "Problem",
+    "coverage_warnings",
+    "empty_interventions",
+    "empty_responses",
+    "field_specs",
+    "format_problems",
+    "load_interventions",
+    "load_study",
+    "map_table",
+    "parse_date",
+    "parse_duration",
+    "parse_recommend",
+    "parse_scale_value",
+    "read_responses",
+    "responses_schema",
+    "run_validate",
+    "schema_problems",
+]
+
+#: Problems printed per file and column before "... and N more like this".
+MAX_PRINTED_PER_COLUMN = 20
+
+#: Excel stores dates as days since 1899-12-30; serials in this range are read as dates.
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_SERIALS = (20_000, 80_000)  # 1954 to 2119
+
+#: Plausible interview years; a typo such as 2205 or 0025 is a problem, not a date.
+_YEARS = (1900, 2200)
+_TIME = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?Z?"
+_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME)
+_DMY_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME)
+_CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
+
+DATE_EXPECTED = "a date as YYYY-MM-DD or DD/MM/YYYY (or an Excel date), or blank"
+DURATION_EXPECTED = "a duration in seconds (or h:mm:ss) of 0 or more, or blank"
+RECOMMEND_EXPECTED = "a whole number 0-10, or blank"
+
+#: Tidy columns that every responses frame has, in order, before the item columns.
+LEAD_COLUMNS = (
+    "agency_id",
+    "wave",
+    "respondent",
+    "source_file",
+    "source_row",
+    "date",
+    "duration_s",
+    "comment",
+)
+
+
+@dataclass
+class Ingested:
+    """Everything read from a study folder, before the quality rules.
+
+    Attributes
+    ----------
+    study : Study or None
+        ``None`` when ``study.yml`` is missing or unusable.
+    agencies : DataFrame
+        ``agencies.csv`` (see :func:`analysis.study.load_agencies`).
+    responses : DataFrame
+        All received rows, one per raw row, in the tidy columns of docs/architecture.md.
+        Trustworthy only when ``problems`` is empty.
+    problems : list of Problem
+        Input errors; the study must not be analysed while there are any.
+    warnings : list of str
+        Suspicious but valid input.
+    interventions : DataFrame
+        ``interventions.csv`` (``agency_id, date, activity, staff_trained, hours``); empty
+        when the study has none.
+    """
+
+    study: Study | None
+    agencies: pd.DataFrame
+    responses: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    interventions: pd.DataFrame = field(default_factory=lambda: empty_interventions())
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing single values (pure; each returns the value and the problem text, None if fine)
+# --------------------------------------------------------------------------------------------
+
+
+def scale_expected(study: Study) -> str:
+    """What an item answer may be, in words."""
+    scale = study.scale
+    parts = [f"a scale code {scale.min}-{scale.max}"]
+    if scale.not_applicable:
+        parts.append(f"an N/A code ({', '.join(map(str, scale.not_applicable))})")
+    if scale.labels:
+        example = next(iter(scale.labels.values()))
+        sample = example.get("en") or next(iter(example.values()))
+        parts.append(f'a label of scale.labels (e.g. "{sample}")')
+    return ", ".join(parts) + ", or blank"
+
+
+def scale_label_codes(study: Study) -> dict[str, int]:
+    """Every label text of ``scale.labels`` (any language, compared by :func:`match_key`) -> code."""
+    return {
+        match_key(text): code
+        for code, texts in study.scale.labels.items()
+        for text in texts.values()
+    }
+
+
+def parse_scale_value(
+    raw: str, study: Study, labels: dict[str, int] | None = None
+) -> tuple[float, str | None]:
+    """One item answer as a float code; NaN for blank and declared N/A codes.
+
+    Numbers in any digits pass as numbers (the range is checked later, by the schema, so a
+    ``6`` on a 1-5 scale is reported with the other range errors); label text maps to its
+    code; anything else is a problem.
+    """
+    labels = scale_label_codes(study) if labels is None else labels
+    if not raw:
+        return math.nan, None
+    number = parse_number(raw)
+    if number is None:
+        code = labels.get(match_key(raw))
+        if code is None:
+            return math.nan, scale_expected(study)
+        number = float(code)
+    if number in study.scale.not_applicable:
+        return math.nan, None
+    return number, None
+
+
+def parse_recommend(raw: str) -> tuple[float, str | None]:
+    """A 0-10 likelihood to recommend as a float (range checked by the schema)."""
+    if not raw:
+        return math.nan, None
+    number = parse_number(raw)
+    if number is None:
+        return math.nan, RECOMMEND_EXPECTED
+    return number, None
+
+
+def parse_date(raw: str) -> tuple[pd.Timestamp | Any, str | None]:
+    """An interview date: ISO (``2025-01-05``, with optional time), ``05/01/2025`` (day first),
+    or an Excel serial day number; ``NaT`` when blank."""
+    text = western_digits(raw).strip()
+    if not text:
+        return pd.NaT, None
+    number = parse_number(text)
+    if number is not None:
+        low, high = _EXCEL_SERIALS
+        if low <= number <= high:
+            return (_EXCEL_EPOCH + pd.to_timedelta(number, unit="D")).round("s"), None
+        return pd.NaT, DATE_EXPECTED
+    for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_DMY_DATE, (2, 1, 0))):
+        match = pattern.fullmatch(text)
+        if match:
+            parts = match.groups()
+            year, month, day = (int(parts[i]) for i in order)
+            if not _YEARS[0] <= year <= _YEARS[1]:
+                return pd.NaT, DATE_EXPECTED
+            hour, minute, second = (int(p) if p else 0 for p in parts[3:6])
+            try:
+                return pd.Timestamp(dt.datetime(year, month, day, hour, minute, second)), None
+            except ValueError:
+                return pd.NaT, DATE_EXPECTED
+    return pd.NaT, DATE_EXPECTED
+
+
+def parse_duration(raw: str) -> tuple[float, str | None]:
+    """Interview duration in seconds: a number, or a clock ``h:mm:ss`` / ``m:ss``; NaN when blank."""
+    text = western_digits(raw).strip()
+    if not text:
+        return math.nan, None
+    number = parse_number(text)
+    if number is not None:
+        return number, None
+    clock = _CLOCK.fullmatch(text)
+    if clock:
+        hours, minutes, seconds = (int(p) if p else 0 for p in clock.groups())
+        return float(hours * 3600 + minutes * 60 + seconds), None
+    return math.nan, DURATION_EXPECTED
+
+
+# --------------------------------------------------------------------------------------------
+# Mapping one raw table
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One tidy column read from one raw column.
+
+    ``parse`` turns a raw cell into ``(value, problem text or None)``; ``where`` says which
+    key of study.yml names the raw column (for missing-column problems).
+    """
+
+    tidy: str
+    raw: str
+    where: str
+    parse: Callable[[str], tuple[Any, str | None]]
+
+
+def _text(raw: str) -> tuple[Any, str | None]:
+    return (raw if raw else pd.NA), None
+
+
+def _agency_parser(agency_ids: Sequence[str]) -> Callable[[str], tuple[Any, str | None]]:
+    """Agency ids as text; an id typed without its leading zeros (Excel drops them) still matches."""
+    known = set(agency_ids)
+    by_number: dict[str, list[str]] = {}
+    for agency_id in agency_ids:
+        if agency_id.isdigit():
+            by_number.setdefault(agency_id.lstrip("0") or "0", []).append(agency_id)
+
+    def parse(raw: str) -> tuple[Any, str | None]:
+        text = western_digits(raw)
+        if not text:
+            return pd.NA, None
+        if text not in known and text.isdigit():
+            candidates = by_number.get(text.lstrip("0") or "0", [])
+            if len(candidates) == 1:
+                return candidates[0], None
+        return text, None
+
+    return parse
+
+
+def _segment_parser(values: dict[str, list[str]], column: str) -> Callable[[str], Any]:
+    lookup = {match_key(raw): code for code, raws in values.items() for raw in raws}
+    shown = ", ".join(f'"{raw}"' for raws in values.values() for raw in raws[:3])
+
+    def parse(raw: str) -> tuple[Any, str | None]:
+        if not raw:
+            return pd.NA, None
+        code = lookup.get(match_key(raw))
+        if code is None:
+            return pd.NA, f"a value listed under segments for column '{column}' ({shown}), or blank"
+        return code, None
+
+    return parse
+
+
+def _wave_parser(study: Study, waves_of_source: Sequence[str]) -> Callable[[str], Any]:
+    """Raw value of ``columns.wave`` -> standard wave name, if that wave lists this file."""
+    lookup: dict[str, str] = {}
+    for name, wave in study.waves_by_name.items():
+        for raw in wave.wave_values:
+            lookup[match_key(raw)] = name
+    shown = ", ".join(
+        f'"{raw}" ({name})' for name, w in study.waves_by_name.items() for raw in w.wave_values
+    )
+
+    def parse(raw: str) -> tuple[Any, str | None]:
+        name = lookup.get(match_key(raw)) if raw else None
+        if name is None:
+            return pd.NA, f"a wave value of study.yml: {shown}"
+        if name not in waves_of_source:
+            return pd.NA, f"a wave that lists this file (wave '{study.wave_keys[name]}' does not)"
+        return name, None
+
+    return parse
+
+
+def field_specs(
+    study: Study, agency_ids: Sequence[str], waves_of_source: Sequence[str] = ()
+) -> list[FieldSpec]:
+    """The raw columns a responses file must have, with how each is parsed."""
+    columns = study.columns
+    specs = [
+        FieldSpec("respondent", columns.respondent, "columns.respondent", _text),
+        FieldSpec("agency_id", columns.agency, "columns.agency", _agency_parser(agency_ids)),
+    ]
+    if columns.wave is not None:
+        specs.append(
+            FieldSpec("wave", columns.wave, "columns.wave", _wave_parser(study, waves_of_source))
+        )
+    if columns.date is not None:
+        specs.append(FieldSpec("date", columns.date, "columns.date", parse_date))
+    if columns.duration_s is not None:
+        specs.append(
+            FieldSpec("duration_s", columns.duration_s, "columns.duration_s", parse_duration)
+        )
+    if columns.comment is not None:
+        specs.append(FieldSpec("comment", columns.comment, "columns.comment", _text))
+    labels = scale_label_codes(study)
+    for code, item in study.items.items():
+        specs.append(
+            FieldSpec(
+                code,
+                item.column,
+                f"items.{code}.column",
+                lambda raw, labels=labels: parse_scale_value(raw, study, labels),
+            )
+        )
+    if study.recommend is not None:
+        specs.append(
+            FieldSpec("recommend", study.recommend.column, "recommend.column", parse_recommend)
+        )
+    for key, segment in study.segments.items():
+        specs.append(
+            FieldSpec(
+                key,
+                segment.column,
+                f"segments.{key}.column",
+                _segment_parser(segment.values, segment.column),
+            )
+        )
+    return specs
+
+
+def _find_column(columns: Sequence[str], wanted: str) -> str | None:
+    """The header matching ``wanted`` exactly, else the single one matching it case/space-insensitively."""
+    if wanted in columns:
+        return wanted
+    near = [c for c in columns if match_key(c) == match_key(wanted)]
+    return near[0] if len(near) == 1 else None
+
+
+def empty_responses(study: Study | None) -> pd.DataFrame:
+    """A responses frame with no rows and the tidy columns and dtypes."""
+    columns: dict[str, Any] = {
+        "agency_id": pd.array([], dtype="string"),
+        "wave": pd.array([], dtype="string"),
+        "respondent": pd.array([], dtype="string"),
+        "source_file": pd.array([], dtype="string"),
+        "source_row": np.array([], dtype="int64"),
+        "date": np.array([], dtype="datetime64[ns]"),
+        "duration_s": np.array([], dtype="float64"),
+        "comment": pd.array([], dtype="string"),
+    }
+    if study is not None:
+        columns.update({code: np.array([], dtype="float64") for code in study.items})
+    columns["recommend"] = np.array([], dtype="float64")
+    if study is not None:
+        columns.update({key: pd.array([], dtype="string") for key in study.segments})
+    return pd.DataFrame(columns)
+
+
+def _typed(tidy: str, values: list[Any], study: Study) -> Any:
+    if tidy == "date":
+        return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]").to_numpy()
+    if tidy in study.items or tidy in ("duration_s", "recommend"):
+        return np.asarray(values, dtype="float64")
+    return pd.array(values, dtype="string")
+
+
+def map_table(
+    table: RawTable,
+    study: Study,
+    agency_ids: Sequence[str],
+    waves_of_source: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]:
+    """Map one raw table to tidy columns.
+
+    Parameters
+    ----------
+    table : RawTable
+        As read by :func:`analysis.io.read_table`.
+    study : Study
+    agency_ids : sequence of str
+        Ids of ``agencies.csv`` (for ids typed without leading zeros).
+    waves_of_source : sequence of str
+        Standard names of the waves that list this file: the wave of every row when there
+        is one and no ``columns.wave``.
+
+    Returns
+    -------
+    mapped, raw_cells, problems, warnings
+        ``mapped`` in tidy columns (``source_file``, ``source_row`` included);
+        ``raw_cells`` the raw text behind each tidy column, same index, for messages.
+    """
+    raw = table.frame
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    specs = field_specs(study, agency_ids, waves_of_source)
+    headers = [str(c) for c in raw.columns]
+    found: dict[str, str] = {}
+    for spec in specs:
+        header = _find_column(headers, spec.raw)
+        if header is None:
+            problems.append(
+                Problem(
+                    table.source_file,
+                    1,
+                    spec.raw,
+                    None,
+                    f"a column '{spec.raw}' ({spec.where} in study.yml)",
+                )
+            )
+        else:
+            found[spec.tidy] = header
+    unused = [h for h in headers if h not in set(found.values())]
+    if unused:
+        shown = ", ".join(unused[:10]) + (
+            f" and {len(unused) - 10} more" if len(unused) > 10 else ""
+        )
+        warnings.append(f"{table.source_file}: columns not used by study.yml: {shown}")
+
+    n_rows = len(raw)
+    mapped: dict[str, Any] = {}
+    raw_cells: dict[str, Any] = {}
+    for spec in specs:
+        header = found.get(spec.tidy)
+        cells = raw[header].astype(object).tolist() if header is not None else [""] * n_rows
+        # None marks "no such column": its problem is already listed once, on row 1.
+        raw_cells[spec.tidy] = cells if header is not None else [None] * n_rows
+        parsed = {value: spec.parse(value) for value in dict.fromkeys(cells)}
+        if header is not None:
+            for row, cell in zip(raw.index, cells, strict=True):
+                expected = parsed[cell][1]
+                if expected is not None:
+                    problems.append(Problem(table.source_file, int(row), header, cell, expected))
+        mapped[spec.tidy] = [parsed[cell][0] for cell in cells]
+
+    if study.columns.wave is None:
+        mapped["wave"] = [waves_of_source[0] if waves_of_source else pd.NA] * n_rows
+    mapped["source_file"] = [table.source_file] * n_rows
+    mapped["source_row"] = np.asarray(raw.index, dtype="int64")
+    template = empty_responses(study)
+    out: dict[str, Any] = {}
+    for column, dtype in template.dtypes.items():
+        if column == "source_row":
+            out[column] = mapped[column]
+        elif column in mapped:
+            out[column] = _typed(column, mapped[column], study)
+        else:  # an optional field study.yml does not declare: absent for every row
+            out[column] = _absent(dtype, n_rows)
+    result = pd.DataFrame(out, columns=template.columns)
+    cells_frame = pd.DataFrame(raw_cells, index=result.index, dtype=object)
+    return result, cells_frame, problems, warnings
+
+
+def _absent(dtype: Any, n_rows: int) -> Any:
+    if isinstance(dtype, pd.StringDtype):
+        return pd.array([pd.NA] * n_rows, dtype="string")
+    return np.full(n_rows, np.nan if dtype.kind == "f" else np.datetime64("NaT"), dtype=dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# Schema check of the mapped frame (pandera)
+# --------------------------------------------------------------------------------------------
+
+
+def responses_schema(study: Study, agency_ids: Sequence[str] | None) -> Any:
+    """The pandera schema of the tidy responses table of ``study``.
+
+    Each check's ``error`` text is what the user is told was expected, so that a failure
+    case becomes a problem line as it stands. With ``agency_ids=None`` (``agencies.csv``
+    unreadable, already reported) agency ids are only required, not looked up.
+    """
+    import pandera.pandas as pa
+
+    codes = [float(code) for code in study.scale.codes]
+    item_expected = scale_expected(study)
+    columns = {
+        "agency_id": pa.Column(
+            "string",
+            [pa.Check.isin(list(agency_ids), error="an agency_id listed in agencies.csv")]
+            if agency_ids is not None
+            else [],
+            nullable=False,
+        ),
+        "wave": pa.Column("string", pa.Check.isin(list(config.WAVES)), nullable=False),
+        "respondent": pa.Column("string", nullable=False),
+        "source_file": pa.Column("string", nullable=False),
+        "source_row": pa.Column("int64", pa.Check.ge(2)),
+        "date": pa.Column("datetime64[ns]", nullable=True),
+        "duration_s": pa.Column("float64", pa.Check.ge(0, error=DURATION_EXPECTED), nullable=True),
+        "comment": pa.Column("string", nullable=True),
+    }
+    for code in study.items:
+        columns[code] = pa.Column(
+            "float64", pa.Check.isin(codes, error=item_expected), nullable=True
+        )
+    columns["recommend"] = pa.Column(
+        "float64",
+        pa.Check.isin([float(v) for v in range(11)], error=RECOMMEND_EXPECTED),
+        nullable=True,
+    )
+    for key, segment in study.segments.items():
+        columns[key] = pa.Column(
+            "string",
+            pa.Check.isin(list(segment.values), error=f"a code of segments.{key}"),
+            nullable=True,
+        )
+    return pa.DataFrameSchema(columns, strict=True)
+
+
+#: What a blank in a required field means, for not_nullable failures.
+_REQUIRED_TEXT = {
+    "agency_id": "an agency id (it is blank)",
+    "respondent": "a respondent id (it is blank)",
+    "wave": "a wave",
+    "source_file": "a source file",
+}
+
+
+def schema_problems(
+    frame: pd.DataFrame, raw_cells: pd.DataFrame, raw_columns: dict[str, str], schema: Any
+) -> list[Problem]:
+    """Run ``schema`` lazily and turn each failure case into a :class:`Problem`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Mapped responses with ``source_file`` and ``source_row``.
+    raw_cells : DataFrame
+        Raw text behind each tidy column, same index as ``frame``.
+    raw_columns : dict
+        Tidy column -> raw column name (for the problem line).
+    """
+    import pandera.errors as pa_errors
+
+    try:
+        schema.validate(frame, lazy=True)
+    except pa_errors.SchemaErrors as error:
+        cases = error.failure_cases
+    except pa_errors.SchemaError as error:  # raised eagerly for some frame-level failures
+        return [Problem("responses", None, None, None, f"tidy responses table ({error})")]
+    else:
+        return []
+    problems = []
+    for case in cases.itertuples(index=False):
+        column = case.column
+        index = case.index
+        check = str(case.check)
+        if index is None or pd.isna(index) or column not in frame.columns:
+            # Frame-level failures (dtype, missing column) mean a bug here, not bad input.
+            problems.append(Problem("responses", None, column, case.failure_case, check))
+            continue
+        index = int(index)
+        file = str(frame.at[index, "source_file"])
+        row = int(frame.at[index, "source_row"])
+        raw_value = (
+            raw_cells.at[index, column] if column in raw_cells.columns else case.failure_case
+        )
+        if raw_value is None:  # the column is missing from this file, reported on row 1
+            continue
+        expected = _REQUIRED_TEXT.get(column, "a value") if check == "not_nullable" else check
+        problems.append(Problem(file, row, raw_columns.get(column, column), raw_value, expected))
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# The study folder
+# --------------------------------------------------------------------------------------------
+
+
+def _sources(study: Study) -> list[tuple[str, str | None, list[str]]]:
+    """``(file, sheet, waves listing it)`` for every responses table, in study.yml order."""
+    sources: dict[tuple[str, str | None], list[str]] = {}
+    for name, wave in study.waves_by_name.items():
+        for file in wave.files:
+            sources.setdefault((file, wave.sheet), []).append(name)
+    return [(file, sheet, names) for (file, sheet), names in sources.items()]
+
+
+def _source_name(file: str, sheet: str | None) -> str:
+    return f"{file}#{sheet}" if sheet is not None else file
+
+
+def read_responses(
+    study_dir: Path, study: Study, agency_ids: Sequence[str] | None
+) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """Read, map and check every responses file of a study.
+
+    ``agency_ids=None`` skips the look-up of agency ids (``agencies.csv`` is unusable).
+
+    Returns
+    -------
+    responses, problems, warnings
+        All rows of all files (one per raw row), in the tidy columns.
+    """
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    frames, cells, raw_columns = [], [], {}
+    for file, sheet, names in _sources(study):
+        name = _source_name(file, sheet)
+        table = read_table(Path(study_dir) / file, name, sheet)
+        problems += table.problems
+        warnings += table.warnings
+        if table.frame.columns.empty:
+            continue
+        mapped, raw_cells, table_problems, table_warnings = map_table(
+            table, study, agency_ids or [], names
+        )
+        problems += table_problems
+        warnings += table_warnings
+        frames.append(mapped)
+        cells.append(raw_cells)
+    for spec in field_specs(study, agency_ids or []):
+        raw_columns[spec.tidy] = spec.raw
+    if not frames:
+        return empty_responses(study), problems, warnings
+    responses = pd.concat(frames, ignore_index=True)
+    raw_cells = pd.concat(cells, ignore_index=True)
+    # A cell that could not be parsed is NA in the frame; its schema failure (a blank in a
+    # required field) would report it a second time.
+    parsed_badly = {(p.file, p.row, p.column) for p in problems}
+    problems += [
+        p
+        for p in schema_problems(
+            responses, raw_cells, raw_columns, responses_schema(study, agency_ids)
+        )
+        if (p.file, p.row, p.column) not in parsed_badly
+    ]
+    return responses, problems, warnings
+
+
+def coverage_warnings(
+    responses: pd.DataFrame, study: Study, agency_ids: Sequence[str]
+) -> list[str]:
+    """Suspicious but valid: agencies without responses in a wave, items never answered."""
+    warnings = []
+    for name in config.WAVES:
+        wave = responses[responses["wave"] == name]
+        key = study.wave_keys.get(name, name)
+        missing = sorted(set(agency_ids) - set(wave["agency_id"].dropna()))
+        if missing and agency_ids:
+            shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+            warnings.append(
+                f"wave '{key}': no responses from {len(missing)} agency(ies) of agencies.csv: {shown}"
+            )
+        if wave.empty:
+            continue
+        answered = wave[list(study.items)].notna()
+        if not answered.any().any():
+            warnings.append(f"wave '{key}': every item is N/A or blank in all {len(wave)} rows")
+            continue
+        never = [code for code in study.items if not answered[code].any()]
+        if never:
+            warnings.append(
+                f"wave '{key}': items never answered (all N/A or blank): {', '.join(never)}"
+            )
+    return warnings
+
+
+def empty_interventions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "agency_id": pd.array([], dtype="string"),
+            "date": np.array([], dtype="datetime64[ns]"),
+            "activity": pd.array([], dtype="string"),
+            "staff_trained": pd.array([], dtype="Int64"),
+            "hours": np.array([], dtype="float64"),
+        }
+    )
+
+
+def load_interventions(
+    study_dir: Path, agency_ids: Sequence[str] | None
+) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    """Read the optional ``interventions.csv`` (agency_id, date, activity, staff_trained, hours).
+
+    ``staff_trained`` and ``hours`` may be blank (or their columns absent); an unknown agency,
+    a bad date, or a count that is not a whole number of 0 or more is a problem.
+    """
+    path = Path(study_dir) / INTERVENTIONS_FILE
+    if not path.exists():
+        return empty_interventions(), [], []
+    table = read_table(path, INTERVENTIONS_FILE)
+    problems, warnings = list(table.problems), list(table.warnings)
+    raw = table.frame
+    if raw.columns.empty:
+        return empty_interventions(), problems, warnings
+    for name in ("agency_id", "date", "activity"):
+        if name not in raw.columns:
+            problems.append(
+                Problem(
+                    INTERVENTIONS_FILE,
+                    1,
+                    name,
+                    None,
+                    f"a column '{name}' (agency_id, date, activity)",
+                )
+            )
+    out: dict[str, list[Any]] = {name: [] for name in empty_interventions().columns}
+    for row in raw.index:
+        cell = {name: str(raw.at[row, name]) if name in raw.columns else "" for name in out}
+        agency_id = western_digits(cell["agency_id"])
+        if "agency_id" in raw.columns and agency_ids is not None and agency_id not in agency_ids:
+            problems.append(
+                Problem(
+                    INTERVENTIONS_FILE,
+                    int(row),
+                    "agency_id",
+                    agency_id,
+                    "an agency_id listed in agencies.csv",
+                )
+            )
+        date, expected = parse_date(cell["date"])
+        if "date" in raw.columns and (expected or pd.isna(date)):
+            problems.append(
+                Problem(
+                    INTERVENTIONS_FILE,
+                    int(row),
+                    "date",
+                    cell["date"],
+                    DATE_EXPECTED.removesuffix(", or blank"),
+                )
+            )
+        staff = parse_number(cell["staff_trained"]) if cell["staff_trained"] else None
+        if cell["staff_trained"] and (staff is None or staff < 0 or not staff.is_integer()):
+            problems.append(
+                Problem(
+                    INTERVENTIONS_FILE,
+                    int(row),
+                    "staff_trained",
+                    cell["staff_trained"],
+                    "a whole number of 0 or more, or blank",
+                )
+            )
+            staff = None
+        hours = parse_number(cell["hours"]) if cell["hours"] else None
+        if cell["hours"] and (hours is None or hours < 0):
+            problems.append(
+                Problem(
+                    INTERVENTIONS_FILE,
+                    int(row),
+                    "hours",
+                    cell["hours"],
+                    "a number of hours of 0 or more, or blank",
+                )
+            )
+            hours = None
+        out["agency_id"].append(agency_id or None)
+        out["date"].append(date)
+        out["activity"].append(cell["activity"] or None)
+        out["staff_trained"].append(None if staff is None else int(staff))
+        out["hours"].append(math.nan if hours is None else hours)
+    frame = pd.DataFrame(
+        {
+            "agency_id": pd.array(out["agency_id"], dtype="string"),
+            "date": pd.to_datetime(pd.Series(out["date"], dtype=object)).astype("datetime64[ns]"),
+            "activity": pd.array(out["activity"], dtype="string"),
+            "staff_trained": pd.array(out["staff_trained"], dtype="Int64"),
+            "hours": np.asarray(out["hours"], dtype="float64"),
+        }
+    )
+    return frame, problems, warnings
+
+
+def load_study(study_dir: Path) -> Ingested:
+    """Read and check a whole study folder (DESIGN.md section 3); never raises on bad input.
+
+    Returns
+    -------
+    Ingested
+        The study, agencies, all received responses in tidy columns, the interventions, and
+        every problem and warning found.
+    """
+    study_dir = Path(study_dir)
+    if not study_dir.is_dir():
+        what = "an existing study folder" if not study_dir.exists() else "a folder, not a file"
+        return Ingested(
+            None,
+            empty_agencies(),
+            empty_responses(None),
+            [Problem(str(study_dir), None, None, None, what)],
+        )
+    study, problems = load_study_yml(study_dir)
+    languages = study.languages if study is not None else LANGUAGES
+    agencies, agency_problems, warnings = load_agencies(study_dir, languages)
+    problems += agency_problems
+    agency_ids = [str(a) for a in agencies["agency_id"].dropna()]
+    # Without a single agency read, looking ids up would repeat one problem on every row.
+    lookup_ids = agency_ids if agency_ids else None
+    responses = empty_responses(study)
+    if study is not None:
+        responses, response_problems, response_warnings = read_responses(
+            study_dir, study, lookup_ids
+        )
+        problems += response_problems
+        warnings += response_warnings
+        if not responses.empty and not response_problems:
+            warnings += coverage_warnings(responses, study, agency_ids)
+    interventions, intervention_problems, intervention_warnings = load_interventions(
+        study_dir, lookup_ids
+    )
+    problems += intervention_problems
+    warnings += intervention_warnings
+    return Ingested(study, agencies, responses, problems, warnings, interventions)
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+# --------------------------------------------------------------------------------------------
+
+
+def format_problems(problems: Sequence[Problem], cap: int = MAX_PRINTED_PER_COLUMN) -> list[str]:
+    """Problem lines grouped by file and column, at most ``cap`` of each, then a count line."""
+    groups: dict[tuple[str, str | None], list[Problem]] = {}
+    for problem in problems:
+        groups.setdefault((problem.file, problem.column), []).append(problem)
+    lines = []
+    for (file, column), group in groups.items():
+        lines += [problem.line() for problem in group[:cap]]
+        if len(group) > cap:
+            where = f"{file}:{column}" if column is not None else file
+            lines.append(f"{where}: ... and {len(group) - cap} more like this")
+    return lines
+
+
+def _summary(ingested: Ingested) -> str:
+    n_problems, n_warnings = len(ingested.problems), len(ingested.warnings)
+    warn = f", {n_warnings} warning(s)" if n_warnings else ""
+    if n_problems:
+        files = len({p.file for p in ingested.problems})
+        return f"{n_problems} problem(s) in {files} file(s){warn}: fix them and run validate again"
+    study = ingested.study
+    title = study.label(study.title, "en") if study is not None else ""
+    responses = ingested.responses
+    return (
+        f"ok: {title}: {len(responses)} responses from {responses['agency_id'].nunique()} "
+        f"agencies in {responses['wave'].nunique()} waves{warn}"
+    )
+
+
+def run_validate(study_dir: Path) -> int:
+    """``python -m analysis validate``: print every problem (one line each) and return 0 or 2.
+
+    Problems and warnings go to stderr; the summary to stdout when all is well, else stderr.
+    """
+    try:
+        ingested = load_study(Path(study_dir))
+    except Exception as error:  # a bug, but a stakeholder must never see a traceback
+        print(
+            f"{study_dir}: expected a study this tool can read; it failed with "
+            f"{type(error).__name__}: {error} (please report this)",
+            file=sys.stderr,
+        )
+        return 2
+    for line in format_problems(ingested.problems):
+        print(line, file=sys.stderr)
+    for warning in ingested.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    summary = _summary(ingested)
+    print(summary, file=sys.stderr if ingested.problems else sys.stdout)
+    return 2 if ingested.problems else 0
