@@ -473,6 +473,20 @@ CASES = [
         2,
         ('interventions.csv:2:staff_trained: "twelve": expected a whole number of 0 or more',),
     ),
+    Case(
+        "interventions_blank_activity",
+        lambda tmp: make_study(
+            tmp,
+            files={
+                "interventions.csv": "agency_id,date,activity,staff_trained,hours\n"
+                "A01,2025-03-01,Training,12,2\n"
+                "A02,2025-03-02,,3,1\n"
+            },
+        ),
+        2,
+        ('interventions.csv:3:activity: "": expected the name of the activity',),
+        count=1,
+    ),
 ]
 
 #: Cases also run through ``python -m analysis validate`` (each start costs about a second).

@@ -1,4 +1,6 @@
-"""Intervention dose per agency: reading the log, coverage, weeks, mix, timeline, results rows.
+"""Intervention dose per agency: coverage, weeks, mix, timeline, results rows.
+
+Reading and checking ``interventions.csv`` is tested in test_validate.py (load_interventions).
 
 Every expected value is computed by hand from the small frames below (see the comments).
 """
@@ -6,7 +8,6 @@ Every expected value is computed by hand from the small frames below (see the co
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,7 +17,6 @@ from analysis.interventions import (
     between_waves_span,
     coverage_table,
     iso_week_start,
-    read_interventions,
     results_rows,
     weekly_timeline,
 )
@@ -247,73 +247,3 @@ def test_when_frontline_staff_is_zero_then_results_row_has_empty_estimate_and_n_
     rows = results_rows(coverage_table(_log(), agencies))
     a1 = _row(rows, "A1")
     assert math.isnan(a1["estimate"]) and a1["n"] == 0
-
-
-# --------------------------------------------------------------------------------------------
-# read_interventions
-# --------------------------------------------------------------------------------------------
-
-
-def _write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "interventions.csv"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def test_when_log_has_bad_cells_then_each_is_one_line_with_its_spreadsheet_row(tmp_path):
-    path = _write(
-        tmp_path,
-        (
-            "agency_id,date,activity,staff_trained,hours\n"
-            "A1,2025-01-05,workshop,5,3\n"  # row 2: fine
-            "X9,2025-01-06,workshop,2,1\n"  # row 3: unknown agency
-            "A1,31/02/2025,coaching,1,1\n"  # row 4: no 31 February
-            "A1,06/01/2025,coaching,-2,1.5\n"  # row 5: day/month/year is fine; staff < 0
-            "A1,2025-01-07,,2.5,-1\n"  # row 6: no activity, half a person, negative hours
-        ),
-    )
-    frame, problems = read_interventions(path, ["A1", "A2"])
-    assert problems == [
-        'interventions.csv:3:agency_id: "X9": expected an agency_id listed in agencies.csv',
-        'interventions.csv:4:date: "31/02/2025": expected a date as YYYY-MM-DD or DD/MM/YYYY',
-        'interventions.csv:5:staff_trained: "-2": expected a whole number of staff trained, '
-        "0 or more, or blank",
-        'interventions.csv:6:activity: "": expected the name of the activity',
-        'interventions.csv:6:staff_trained: "2.5": expected a whole number of staff trained, '
-        "0 or more, or blank",
-        'interventions.csv:6:hours: "-1": expected a number of hours, 0 or more, or blank',
-    ]
-    assert len(frame) == 5
-    assert frame.loc[3, "date"] == pd.Timestamp("2025-01-06")  # 06/01/2025 is 6 January
-
-
-def test_when_log_is_clean_then_values_are_typed_and_blanks_are_missing(tmp_path):
-    path = _write(
-        tmp_path,
-        "Agency_ID,Date,Activity,Staff_Trained,Hours\n"
-        "7,05/01/2025,ورشة عمل,,2.5\n"  # Excel dropped the zeros of 007
-        "007,2025-01-09,coaching,٣,\n",  # Arabic-Indic 3
-    )
-    frame, problems = read_interventions(path, ["007", "A2"])
-    assert problems == []
-    assert frame["agency_id"].tolist() == ["007", "007"]
-    assert frame["date"].tolist() == [pd.Timestamp("2025-01-05"), pd.Timestamp("2025-01-09")]
-    assert frame["activity"].tolist() == ["ورشة عمل", "coaching"]
-    assert frame["staff_trained"].tolist() == [pd.NA, 3]
-    assert frame["hours"].iloc[0] == 2.5 and math.isnan(frame["hours"].iloc[1])
-
-
-def test_when_log_file_is_missing_then_frame_is_empty_and_there_is_no_problem(tmp_path):
-    frame, problems = read_interventions(tmp_path / "interventions.csv", ["A1"])
-    assert problems == []
-    assert frame.empty
-    assert list(frame.columns) == ["agency_id", "date", "activity", "staff_trained", "hours"]
-
-
-def test_when_required_column_is_missing_then_problem_names_it_on_row_1(tmp_path):
-    path = _write(tmp_path, "agency_id,date,staff_trained\nA1,2025-01-05,3\n")
-    _, problems = read_interventions(path, ["A1"])
-    assert problems == [
-        "interventions.csv:1:activity: expected a column 'activity' "
-        "(agency_id, date, activity, staff_trained, hours)"
-    ]

@@ -23,6 +23,7 @@ from analysis.io import Problem
 from analysis.study import parse_study_text
 from analysis.validate import (
     format_problems,
+    load_interventions,
     load_study,
     parse_date,
     parse_duration,
@@ -440,6 +441,78 @@ def test_when_interventions_are_given_then_they_are_read_and_checked(tmp_path):
     assert frame["date"].tolist()[:2] == [pd.Timestamp("2025-03-01"), pd.Timestamp("2025-04-03")]
     assert frame["staff_trained"].tolist()[0] == 12 and frame["staff_trained"].isna().tolist()[1]
     assert frame["hours"].tolist()[0] == 3.5
+
+
+def _write_interventions(tmp_path, text: str):
+    (tmp_path / "interventions.csv").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_when_log_has_bad_cells_then_each_is_one_line_with_its_spreadsheet_row(tmp_path):
+    study_dir = _write_interventions(
+        tmp_path,
+        (
+            "agency_id,date,activity,staff_trained,hours\n"
+            "A1,2025-01-05,workshop,5,3\n"  # row 2: fine
+            "X9,2025-01-06,workshop,2,1\n"  # row 3: unknown agency
+            "A1,31/02/2025,coaching,1,1\n"  # row 4: no 31 February
+            "A1,06/01/2025,coaching,-2,1.5\n"  # row 5: day/month/year is fine; staff < 0
+            "A1,2025-01-07,,2.5,-1\n"  # row 6: no activity, half a person, negative hours
+        ),
+    )
+    frame, problems, warnings = load_interventions(study_dir, ["A1", "A2"])
+    assert [problem.line() for problem in problems] == [
+        'interventions.csv:3:agency_id: "X9": expected an agency_id listed in agencies.csv',
+        'interventions.csv:4:date: "31/02/2025": expected a date as YYYY-MM-DD or DD/MM/YYYY '
+        "(or an Excel date)",
+        'interventions.csv:5:staff_trained: "-2": expected a whole number of 0 or more, or blank',
+        'interventions.csv:6:activity: "": expected the name of the activity',
+        'interventions.csv:6:staff_trained: "2.5": expected a whole number of 0 or more, or blank',
+        'interventions.csv:6:hours: "-1": expected a number of hours of 0 or more, or blank',
+    ]
+    assert warnings == []
+    assert len(frame) == 5
+    assert frame.loc[3, "date"] == pd.Timestamp("2025-01-06")  # 06/01/2025 is 6 January
+
+
+def test_when_log_is_clean_then_values_are_typed_and_blanks_are_missing(tmp_path):
+    study_dir = _write_interventions(
+        tmp_path,
+        "Agency_ID,Date,Activity,Staff_Trained,Hours\n"
+        "7,05/01/2025,ورشة عمل,,2.5\n"  # Excel dropped the zeros of 007
+        "007,2025-01-09,coaching,٣,\n",  # Arabic-Indic 3
+    )
+    frame, problems, _ = load_interventions(study_dir, ["007", "A2"])
+    assert problems == []
+    assert frame["agency_id"].tolist() == ["007", "007"]
+    assert frame["date"].tolist() == [pd.Timestamp("2025-01-05"), pd.Timestamp("2025-01-09")]
+    assert frame["activity"].tolist() == ["ورشة عمل", "coaching"]
+    assert frame["staff_trained"].tolist() == [pd.NA, 3]
+    assert frame["hours"].iloc[0] == 2.5 and math.isnan(frame["hours"].iloc[1])
+
+
+def test_when_two_listed_ids_share_a_number_then_the_bare_number_matches_neither(tmp_path):
+    # "7" could be 007 or 0007: a guess would credit the wrong agency, so it is a problem.
+    study_dir = _write_interventions(tmp_path, "agency_id,date,activity\n7,2025-01-05,workshop\n")
+    _, problems, _ = load_interventions(study_dir, ["007", "0007"])
+    assert [problem.line() for problem in problems] == [
+        'interventions.csv:2:agency_id: "7": expected an agency_id listed in agencies.csv'
+    ]
+
+
+def test_when_log_file_is_missing_then_frame_is_empty_and_there_is_no_problem(tmp_path):
+    frame, problems, warnings = load_interventions(tmp_path, ["A1"])
+    assert (problems, warnings) == ([], [])
+    assert frame.empty
+    assert list(frame.columns) == ["agency_id", "date", "activity", "staff_trained", "hours"]
+
+
+def test_when_required_column_is_missing_then_problem_names_it_on_row_1(tmp_path):
+    study_dir = _write_interventions(tmp_path, "agency_id,date,staff_trained\nA1,2025-01-05,3\n")
+    _, problems, _ = load_interventions(study_dir, ["A1"])
+    assert [problem.line() for problem in problems] == [
+        "interventions.csv:1:activity: expected a column 'activity' (agency_id, date, activity)"
+    ]
 
 
 def test_when_the_study_folder_is_missing_then_one_problem(tmp_path):

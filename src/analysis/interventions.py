@@ -6,7 +6,9 @@ programme did this agency receive, and when?". Its numbers come from the activit
 hours``) and ``agencies.csv`` (``group``, ``frontline_staff``). In the terms of process
 evaluation (Steckler & Linnan, 2002; Saunders, Evans & Joshi, 2005) they are the *dose
 delivered* (activities, hours), the *reach* (front-line staff trained) and the *timing*
-(weeks between the two survey waves with and without activity):
+(weeks between the two survey waves with and without activity). The log is read and
+checked by :func:`analysis.validate.load_interventions` (``validate``/``prepare``); the
+functions here take its frame (or ``interventions.parquet``) and compute:
 
 - coverage (percent) = staff trained / front-line staff * 100 (:func:`coverage_table`);
 - activity mix: activities, hours and staff trained per activity type (:func:`activity_mix`);
@@ -34,16 +36,13 @@ Practice*, 6(2), 134-147.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from analysis.io import Problem, parse_number, read_table, western_digits
 from analysis.measures import RESULT_COLUMNS
-from analysis.validate import parse_date
+from analysis.validate import INTERVENTION_COLUMNS, empty_interventions
 
 __all__ = [
     "COVERAGE_CODE",
@@ -53,167 +52,14 @@ __all__ = [
     "coverage_table",
     "empty_interventions",
     "iso_week_start",
-    "read_interventions",
     "results_rows",
     "weekly_timeline",
 ]
 
-#: Columns of the activity log (DESIGN.md section 3), in order.
-INTERVENTION_COLUMNS = ("agency_id", "date", "activity", "staff_trained", "hours")
-#: Columns that ``interventions.csv`` must have; ``staff_trained`` and ``hours`` may be absent.
-REQUIRED_COLUMNS = ("agency_id", "date", "activity")
 #: ``code`` of the coverage rows in the results table: the log column the numerator sums.
 COVERAGE_CODE = "staff_trained"
 
-AGENCY_EXPECTED = "an agency_id listed in agencies.csv"
-DATE_EXPECTED = "a date as YYYY-MM-DD or DD/MM/YYYY"
-ACTIVITY_EXPECTED = "the name of the activity"
-STAFF_EXPECTED = "a whole number of staff trained, 0 or more, or blank"
-HOURS_EXPECTED = "a number of hours, 0 or more, or blank"
-
 _ONE_DAY = pd.Timedelta(days=1)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading interventions.csv
-# --------------------------------------------------------------------------------------------
-
-
-def empty_interventions() -> pd.DataFrame:
-    """An activity log without rows, with the dtypes :func:`read_interventions` returns."""
-    return pd.DataFrame(
-        {
-            "agency_id": pd.array([], dtype="string"),
-            "date": np.array([], dtype="datetime64[ns]"),
-            "activity": pd.array([], dtype="string"),
-            "staff_trained": pd.array([], dtype="Int64"),
-            "hours": np.array([], dtype="float64"),
-        }
-    )
-
-
-def _agency_lookup(known_agency_ids: Iterable[str]) -> dict[str, str]:
-    """Typed id -> listed id; an all-digit id also matches without its leading zeros.
-
-    Excel drops the leading zeros of ``007`` when a CSV is opened and saved again, so ``7``
-    is read as ``007`` when exactly one listed id has that number.
-    """
-    known = [str(agency_id) for agency_id in known_agency_ids]
-    lookup = {agency_id: agency_id for agency_id in known}
-    by_number: dict[str, list[str]] = {}
-    for agency_id in known:
-        if agency_id.isdigit():
-            by_number.setdefault(agency_id.lstrip("0") or "0", []).append(agency_id)
-    for number, ids in by_number.items():
-        if len(ids) == 1 and number not in lookup:
-            lookup[number] = ids[0]
-    return lookup
-
-
-def read_interventions(
-    path: str | Path, known_agency_ids: Iterable[str], source_file: str | None = None
-) -> tuple[pd.DataFrame, list[str]]:
-    """Read and check the activity log ``interventions.csv`` (DESIGN.md section 3).
-
-    Parameters
-    ----------
-    path : str or Path
-        The file. It is optional in a study: a missing file is an empty log, not a problem.
-    known_agency_ids : iterable of str
-        The ``agency_id`` values of ``agencies.csv``.
-    source_file : str, optional
-        How problem lines name the file (its path relative to the study folder); default
-        the file's name.
-
-    Returns
-    -------
-    interventions : DataFrame
-        One row per data row of the file, columns :data:`INTERVENTION_COLUMNS`:
-        ``agency_id`` and ``activity`` (string), ``date`` (datetime64), ``staff_trained``
-        (Int64, NA when blank) and ``hours`` (float64, NaN when blank). A cell with a problem
-        is left blank (NA, NaT or NaN); the frame is trustworthy only without problems.
-    problems : list of str
-        One line per input error, ``file:row:column: "value": expected ...`` with the row as
-        a spreadsheet shows it (header = row 1, first data row = 2): an agency id not in
-        ``agencies.csv``, a date that is blank or neither ISO nor day/month/year, a
-        ``staff_trained`` that is not a whole number of 0 or more, ``hours`` that are not a
-        number of 0 or more, a blank ``activity``, a missing required column, an unreadable
-        file.
-
-    Notes
-    -----
-    Headers are matched without regard to case. Blank ``staff_trained`` and ``hours`` are
-    allowed: documenting procedures trains nobody, and a field visit may have no logged
-    duration. Arabic-Indic digits are read as digits.
-    """
-    path = Path(path)
-    source_file = source_file or path.name
-    if not path.exists():
-        return empty_interventions(), []
-    table = read_table(path, source_file)
-    problems: list[Problem] = list(table.problems)
-    raw = table.frame
-    if raw.columns.empty:
-        return empty_interventions(), [problem.line() for problem in problems]
-    header = {str(column).casefold(): column for column in raw.columns}
-    for name in REQUIRED_COLUMNS:
-        if name not in header:
-            problems.append(
-                Problem(
-                    source_file,
-                    1,
-                    name,
-                    None,
-                    f"a column '{name}' ({', '.join(INTERVENTION_COLUMNS)})",
-                )
-            )
-    lookup = _agency_lookup(known_agency_ids)
-    values: dict[str, list[Any]] = {name: [] for name in INTERVENTION_COLUMNS}
-    for row in raw.index:
-        cells = {
-            name: str(raw.at[row, header[name]]) if name in header else ""
-            for name in INTERVENTION_COLUMNS
-        }
-        errors: list[tuple[str, str]] = []  # (column, expected) of this row
-        agency_id = lookup.get(western_digits(cells["agency_id"]))
-        if "agency_id" in header and agency_id is None:
-            errors.append(("agency_id", AGENCY_EXPECTED))
-        date, date_error = parse_date(cells["date"])
-        if "date" in header and (date_error or pd.isna(date)):
-            errors.append(("date", DATE_EXPECTED))
-            date = pd.NaT
-        activity = cells["activity"] or None
-        if "activity" in header and activity is None:
-            errors.append(("activity", ACTIVITY_EXPECTED))
-        staff = parse_number(cells["staff_trained"]) if cells["staff_trained"] else None
-        if cells["staff_trained"] and (staff is None or staff < 0 or not staff.is_integer()):
-            errors.append(("staff_trained", STAFF_EXPECTED))
-            staff = None
-        hours = parse_number(cells["hours"]) if cells["hours"] else None
-        if cells["hours"] and (hours is None or hours < 0):
-            errors.append(("hours", HOURS_EXPECTED))
-            hours = None
-        problems += [
-            Problem(source_file, int(row), header[name], cells[name], expected)
-            for name, expected in errors
-        ]
-        values["agency_id"].append(agency_id)
-        values["date"].append(date)
-        values["activity"].append(activity)
-        values["staff_trained"].append(None if staff is None else int(staff))
-        values["hours"].append(math.nan if hours is None else hours)
-    interventions = pd.DataFrame(
-        {
-            "agency_id": pd.array(values["agency_id"], dtype="string"),
-            "date": pd.to_datetime(pd.Series(values["date"], dtype=object)).astype(
-                "datetime64[ns]"
-            ),
-            "activity": pd.array(values["activity"], dtype="string"),
-            "staff_trained": pd.array(values["staff_trained"], dtype="Int64"),
-            "hours": np.asarray(values["hours"], dtype="float64"),
-        }
-    )
-    return interventions, [problem.line() for problem in problems]
 
 
 # --------------------------------------------------------------------------------------------

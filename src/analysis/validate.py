@@ -42,6 +42,7 @@ from analysis.study import (
 )
 
 __all__ = [
+    "INTERVENTION_COLUMNS",
     "Ingested",
     "Problem",
     "coverage_warnings",
@@ -683,7 +684,19 @@ def coverage_warnings(
     return warnings
 
 
+#: Columns of the activity log ``interventions.csv`` (DESIGN.md section 3), in order.
+INTERVENTION_COLUMNS = ("agency_id", "date", "activity", "staff_trained", "hours")
+#: Columns ``interventions.csv`` must have; ``staff_trained`` and ``hours`` may be absent.
+INTERVENTION_REQUIRED = ("agency_id", "date", "activity")
+
+AGENCY_EXPECTED = "an agency_id listed in agencies.csv"
+ACTIVITY_EXPECTED = "the name of the activity"
+STAFF_EXPECTED = "a whole number of 0 or more, or blank"
+HOURS_EXPECTED = "a number of hours of 0 or more, or blank"
+
+
 def empty_interventions() -> pd.DataFrame:
+    """An activity log without rows, with the dtypes :func:`load_interventions` returns."""
     return pd.DataFrame(
         {
             "agency_id": pd.array([], dtype="string"),
@@ -698,10 +711,40 @@ def empty_interventions() -> pd.DataFrame:
 def load_interventions(
     study_dir: Path, agency_ids: Sequence[str] | None
 ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
-    """Read the optional ``interventions.csv`` (agency_id, date, activity, staff_trained, hours).
+    """Read and check the optional activity log ``interventions.csv`` (DESIGN.md section 3).
 
-    ``staff_trained`` and ``hours`` may be blank (or their columns absent); an unknown agency,
-    a bad date, or a count that is not a whole number of 0 or more is a problem.
+    Parameters
+    ----------
+    study_dir : Path
+        The study folder; the log is ``<study_dir>/interventions.csv``. A missing file is an
+        empty log, not a problem (comparison-only studies have none).
+    agency_ids : sequence of str or None
+        The ``agency_id`` values of ``agencies.csv``; ``None`` skips the look-up (the file
+        is unusable and already reported).
+
+    Returns
+    -------
+    interventions : DataFrame
+        One row per data row, columns :data:`INTERVENTION_COLUMNS`: ``agency_id`` and
+        ``activity`` (string), ``date`` (datetime64), ``staff_trained`` (Int64, NA when blank)
+        and ``hours`` (float64, NaN when blank). A cell with a problem is left blank (except
+        an unknown agency id, kept as typed); the frame is trustworthy only without problems.
+    problems : list of Problem
+        One per input error, on the row a spreadsheet shows (header = row 1): an agency id
+        not in ``agencies.csv`` (or blank), a date that is blank or neither ISO, day/month/year
+        nor an Excel serial, a blank ``activity``, a ``staff_trained`` that is not a whole
+        number of 0 or more, ``hours`` that are not a number of 0 or more, a missing required
+        column (once, on row 1), an unreadable file.
+    warnings : list of str
+        From reading the file (e.g. an encoding that is not UTF-8).
+
+    Notes
+    -----
+    Headers are matched as those of the responses files are, without regard to case or
+    spaces. Arabic-Indic digits are read as digits in every column, and an all-digit agency id
+    typed without its leading zeros (``7`` for ``007``, as Excel saves it) matches when
+    exactly one listed id has that number. Blank ``staff_trained`` and ``hours`` are allowed:
+    documenting procedures trains nobody, and a field visit may have no logged duration.
     """
     path = Path(study_dir) / INTERVENTIONS_FILE
     if not path.exists():
@@ -711,69 +754,57 @@ def load_interventions(
     raw = table.frame
     if raw.columns.empty:
         return empty_interventions(), problems, warnings
-    for name in ("agency_id", "date", "activity"):
-        if name not in raw.columns:
+    headers = [str(c) for c in raw.columns]
+    found = {name: _find_column(headers, name) for name in INTERVENTION_COLUMNS}
+    for name in INTERVENTION_REQUIRED:
+        if found[name] is None:
             problems.append(
                 Problem(
                     INTERVENTIONS_FILE,
                     1,
                     name,
                     None,
-                    f"a column '{name}' (agency_id, date, activity)",
+                    f"a column '{name}' ({', '.join(INTERVENTION_REQUIRED)})",
                 )
             )
-    out: dict[str, list[Any]] = {name: [] for name in empty_interventions().columns}
+    known = set(agency_ids) if agency_ids is not None else None
+    parse_agency = _agency_parser(list(agency_ids or []))
+    out: dict[str, list[Any]] = {name: [] for name in INTERVENTION_COLUMNS}
     for row in raw.index:
-        cell = {name: str(raw.at[row, name]) if name in raw.columns else "" for name in out}
-        agency_id = western_digits(cell["agency_id"])
-        if "agency_id" in raw.columns and agency_ids is not None and agency_id not in agency_ids:
-            problems.append(
-                Problem(
-                    INTERVENTIONS_FILE,
-                    int(row),
-                    "agency_id",
-                    agency_id,
-                    "an agency_id listed in agencies.csv",
-                )
-            )
-        date, expected = parse_date(cell["date"])
-        if "date" in raw.columns and (expected or pd.isna(date)):
-            problems.append(
-                Problem(
-                    INTERVENTIONS_FILE,
-                    int(row),
-                    "date",
-                    cell["date"],
-                    DATE_EXPECTED.removesuffix(", or blank"),
-                )
-            )
+        cell = {
+            name: str(raw.at[row, header]) if header is not None else ""
+            for name, header in found.items()
+        }
+        errors: list[tuple[str, str]] = []  # (column, expected) of this row, in column order
+        agency_id, _ = parse_agency(cell["agency_id"])
+        if (
+            found["agency_id"]
+            and known is not None
+            and (pd.isna(agency_id) or agency_id not in known)
+        ):
+            errors.append(("agency_id", AGENCY_EXPECTED))
+        date, date_error = parse_date(cell["date"])
+        if found["date"] and (date_error or pd.isna(date)):
+            errors.append(("date", DATE_EXPECTED.removesuffix(", or blank")))
+            date = pd.NaT
+        activity = cell["activity"] or None
+        if found["activity"] and activity is None:
+            errors.append(("activity", ACTIVITY_EXPECTED))
         staff = parse_number(cell["staff_trained"]) if cell["staff_trained"] else None
         if cell["staff_trained"] and (staff is None or staff < 0 or not staff.is_integer()):
-            problems.append(
-                Problem(
-                    INTERVENTIONS_FILE,
-                    int(row),
-                    "staff_trained",
-                    cell["staff_trained"],
-                    "a whole number of 0 or more, or blank",
-                )
-            )
+            errors.append(("staff_trained", STAFF_EXPECTED))
             staff = None
         hours = parse_number(cell["hours"]) if cell["hours"] else None
         if cell["hours"] and (hours is None or hours < 0):
-            problems.append(
-                Problem(
-                    INTERVENTIONS_FILE,
-                    int(row),
-                    "hours",
-                    cell["hours"],
-                    "a number of hours of 0 or more, or blank",
-                )
-            )
+            errors.append(("hours", HOURS_EXPECTED))
             hours = None
-        out["agency_id"].append(agency_id or None)
+        problems += [
+            Problem(INTERVENTIONS_FILE, int(row), found[name], cell[name], expected)
+            for name, expected in errors
+        ]
+        out["agency_id"].append(None if pd.isna(agency_id) else agency_id)
         out["date"].append(date)
-        out["activity"].append(cell["activity"] or None)
+        out["activity"].append(activity)
         out["staff_trained"].append(None if staff is None else int(staff))
         out["hours"].append(math.nan if hours is None else hours)
     frame = pd.DataFrame(
