@@ -31,11 +31,14 @@ help: ## List the targets
 
 venv: $(VENV)/.installed ## Create or refresh the virtual environment from the lock file
 
-reports: $(VENV)/.installed ## Validate and prepare the study in DATA (default data/raw) and build its reports
-	@$(PY) -m analysis validate --data $(DATA)
-	@$(PY) -m analysis prepare --data $(DATA)
+reports: $(VENV)/.installed ## Build every report of the study in DATA (default data/raw) into REPORTS
+	@$(PY) -m analysis build --data $(DATA) --reports $(REPORTS) $(if $(JOBS),--jobs $(JOBS))
 
-test: $(VENV)/.installed ## Run lint, format check and the test suite
+# axe-core for the browser tests, from the npm lock (skipped, and the tests say so, without npm).
+tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund --prefix tests/browser; else echo ">> npm not found: browser tests will be skipped"; fi
+
+test: $(VENV)/.installed tests/browser/node_modules/.package-lock.json ## Run lint, format check and the test suite
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest -q

@@ -173,3 +173,64 @@ def test_when_a_report_is_laid_out_then_direction_follows_the_language(probed):
         assert result["direction"] == "ltr"
         assert h1["left"] < 2 < h1["right"]
         assert x60 < x68
+
+
+# --- the real baseline report --------------------------------------------------------------
+
+#: Runs in the page after axe-core on a built report: violations and layout facts.
+REAL_PROBE_JS = r"""
+(async () => {
+  const out = {};
+  try {
+    const results = await axe.run(document, {resultTypes: ["violations"]});
+    out.violations = results.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))
+    }));
+  } catch (e) {
+    out.error = String(e);
+  }
+  out.direction = getComputedStyle(document.documentElement).direction;
+  out.images = document.images.length;
+  out.imagesLoaded = [...document.images].every(img => img.complete && img.naturalWidth > 0);
+  out.findings = document.querySelectorAll(".key-findings li").length;
+  const pre = document.createElement("pre");
+  pre.id = "probe-results";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+"""
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_when_a_built_baseline_report_opens_then_it_renders_and_passes_axe(
+    built_baseline, lang, tmp_path
+):
+    from PIL import Image
+
+    _, reports = built_baseline
+    page = reports / "AG01" / f"baseline.{lang}.html"
+    shot = tmp_path / f"AG01.baseline.{lang}.png"
+    run = _chromium(f"--screenshot={shot}", page.as_uri(), profile=tmp_path / "profile")
+    assert shot.exists(), run.stderr[-2000:]
+    gray = Image.open(shot).convert("L")
+    assert sum(gray.histogram()[:200]) / (gray.width * gray.height) > 0.01
+
+    probe_page = tmp_path / page.name
+    script = AXE_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    injected = f"<script>{script}</script><script>{REAL_PROBE_JS}</script></body>"
+    probe_page.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", injected, 1), encoding="utf-8"
+    )
+    run = _chromium(
+        "--virtual-time-budget=30000", "--dump-dom", probe_page.as_uri(), profile=tmp_path / "p"
+    )
+    found = re.search(r'<pre id="probe-results">(.*?)</pre>', run.stdout, re.S)
+    assert found, f"probe produced no result; stderr: {run.stderr[-2000:]}"
+    result = json.loads(html.unescape(found.group(1)))
+    assert "error" not in result, result.get("error")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)
+    assert result["direction"] == ("rtl" if lang == "ar" else "ltr")
+    assert result["images"] >= 5 and result["imagesLoaded"]
+    assert 3 <= result["findings"] <= 5

@@ -29,6 +29,20 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prepare", help="apply the quality rules and write processed/ tables")
     p.add_argument("--data", type=Path, default=config.DEFAULT_STUDY_DIR, help=data_help)
 
+    p = sub.add_parser("build", help="run the report notebooks and write HTML, results.csv, portal")
+    p.add_argument("--data", type=Path, default=config.DEFAULT_STUDY_DIR, help=data_help)
+    p.add_argument("--reports", type=Path, default=config.DEFAULT_REPORTS_DIR, help="output folder")
+    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    p.add_argument("--agency", nargs="+", default=None, metavar="ID", help="only these agencies")
+    p.add_argument(
+        "--phase",
+        nargs="+",
+        default=None,
+        metavar="P",
+        help="only these phases (baseline intervention impact regional)",
+    )
+    p.add_argument("--lang", nargs="+", default=None, metavar="L", help="only these languages")
+
     p = sub.add_parser("simulate", help="write a synthetic study with planted, recorded effects")
     p.add_argument("--out", type=Path, required=True, help="folder to write the study into")
     p.add_argument("--agencies", type=int, default=30, help="number of agencies (default 30)")
@@ -53,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
             from analysis.prepare import run_prepare
 
             return run_prepare(args.data)
+        if args.command == "build":
+            from analysis.build import build
+
+            return build(
+                args.data,
+                args.reports,
+                jobs=args.jobs,
+                agencies=args.agency,
+                phases=args.phase,
+                langs=args.lang,
+            )
         if args.command == "simulate":
             from analysis.simulate import simulate_study
 

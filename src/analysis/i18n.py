@@ -79,10 +79,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "methods_note": {"en": "Methods note", "ar": "ملاحظة منهجية"},
     # --- methods note ------------------------------------------------------------------
     "methods_sample": {
-        "en": "{analysed} of {received} interviews were analysed; {excluded} were excluded "
-        "by the quality rules (table below).",
-        "ar": "حُلِّلت {analysed} من أصل {received} مقابلة، واستُبعدت {excluded} وفق قواعد "
-        "الجودة (الجدول أدناه).",
+        "en": "{wave}: {analysed} of {received} interviews were analysed; {excluded} were "
+        "excluded by the quality rules (table below).",
+        "ar": "{wave}: حُلِّلت {analysed} من أصل {received} مقابلة، واستُبعدت {excluded} وفق "
+        "قواعد الجودة (الجدول أدناه).",
     },
     "methods_index": {
         "en": "The satisfaction index rescales each answer to 0-100 ((answer - minimum) / "
@@ -135,7 +135,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_item": {"en": "Item", "ar": "البند"},
     "col_dimension": {"en": "Dimension", "ar": "المحور"},
     "col_stage": {"en": "Stage", "ar": "المرحلة"},
-    "col_segment": {"en": "Group", "ar": "الفئة"},
+    "col_segment": {"en": "Characteristic", "ar": "الخاصية"},
     "col_wave": {"en": "Wave", "ar": "القياس"},
     "col_index": {"en": "Index (0-100)", "ar": "المؤشر (0-100)"},
     "col_ci95": {"en": "95% interval", "ar": "فترة الثقة 95%"},
@@ -210,6 +210,214 @@ STRINGS: dict[str, dict[str, str]] = {
     "prov_reproducible": {
         "en": "Rebuilding from the same data, parameters and code gives this same file.",
         "ar": "إعادة البناء من البيانات والمعاملات والشيفرة نفسها تعطي هذا الملف نفسه.",
+    },  # --- baseline report: findings (each with a number and its uncertainty) ---------------
+    "fieldwork_line": {
+        "en": "{wave} fieldwork: {start} to {end}",
+        "ar": "العمل الميداني ({wave}): من {start} إلى {end}",
+    },
+    "around_target": {
+        "en": "not clearly different from the target of {target}",
+        "ar": "دون فرق واضح عن المستهدف {target}",
+    },
+    "finding_satisfaction": {
+        "en": "Overall satisfaction is {index}, {target} ({n} answers).",
+        "ar": "الرضا العام {index}، {target} ({n} إجابة).",
+    },
+    "finding_too_few": {
+        "en": "Only {n} interviews could be analysed, fewer than the {min_n} needed to report "
+        "results; the estimates of this report are suppressed.",
+        "ar": "لم يُحلَّل سوى {n} مقابلة، وهو أقل من {min_n} اللازمة لنشر النتائج؛ لذلك حُجبت "
+        "تقديرات هذا التقرير.",
+    },
+    "finding_rank": {
+        "en": "The agency ranks {rank} of {total} agencies on satisfaction; given the "
+        "uncertainty of every estimate its rank could plausibly be anywhere from {low} to {high}.",
+        "ar": "تحتل الجهة المرتبة {rank} من {total} جهة في الرضا العام؛ ومع هامش عدم اليقين في "
+        "كل تقدير قد تقع مرتبتها بين {low} و{high}.",
+    },
+    "finding_weakest": {
+        "en": "The weakest part of the service journey is {weak} at {weak_index}; the strongest "
+        "is {strong} at {strong_index}.",
+        "ar": "أضعف مراحل رحلة الخدمة هي {weak} بمؤشر {weak_index}؛ وأقواها {strong} "
+        "بمؤشر {strong_index}.",
+    },
+    "finding_priority": {
+        "en": "Priority for action: {dimension}, which matters most for overall satisfaction "
+        "({share}% of the explained variation) while scoring below the agency's average.",
+        "ar": "أولوية التحسين: {dimension}، فهي الأكثر تأثيرًا في الرضا العام ({share}% من "
+        "التباين المفسَّر) وأداؤها أدنى من متوسط الجهة.",
+    },
+    "finding_gap": {
+        "en": "By {segment}, the group \u201c{group}\u201d is less satisfied than the others, by "
+        "{gap} points {interval} ({p}, corrected for multiple comparisons).",
+        "ar": "حسب {segment}، فئة \u00ab{group}\u00bb أقل رضا من غيرها بفارق {gap} نقطة {interval} "
+        "({p} بعد التصحيح للمقارنات المتعددة).",
+    },
+    "finding_no_gap": {
+        "en": "No group of beneficiaries (by gender, age, nationality, channel or visit) is "
+        "clearly less satisfied than the others.",
+        "ar": "لا توجد فئة من المستفيدين (حسب الجنس أو العمر أو الجنسية أو القناة أو نوع "
+        "الزيارة) أقل رضا بشكل واضح من غيرها.",
+    },
+    "finding_no_segments": {
+        "en": "The study records no respondent groups, so gaps between groups are not shown.",
+        "ar": "لا تتضمن الدراسة فئات للمستفيدين، لذلك لا تُعرض الفروق بين الفئات.",
+    },
+    "group_overall": {"en": "Overall satisfaction", "ar": "الرضا العام"},
+    # --- baseline report: charts ----------------------------------------------------------
+    "axis_index": {"en": "Index (0-100)", "ar": "المؤشر (0-100)"},
+    "axis_percent": {"en": "Share of answers (%)", "ar": "نسبة الإجابات (%)"},
+    "axis_importance": {
+        "en": "Importance (share of explained variation, %)",
+        "ar": "الأهمية (نسبة التباين المفسَّر، %)",
+    },
+    "axis_performance": {"en": "Performance (index 0-100)", "ar": "الأداء (المؤشر 0-100)"},
+    "chart_index_title": {
+        "en": "Satisfaction and the service journey, with 95% intervals",
+        "ar": "الرضا العام ومراحل رحلة الخدمة مع فترات ثقة 95%",
+    },
+    "chart_league_title": {
+        "en": "Overall satisfaction of every agency at baseline",
+        "ar": "الرضا العام لجميع الجهات في القياس القبلي",
+    },
+    "chart_likert_title": {
+        "en": "Answers to each question, by stage of the visit",
+        "ar": "الإجابات على كل سؤال حسب مرحلة الزيارة",
+    },
+    "chart_ipa_title": {
+        "en": "Importance and performance of each part of the service",
+        "ar": "أهمية كل جانب من جوانب الخدمة وأداؤه",
+    },
+    "chart_segments_title": {
+        "en": "Overall satisfaction by group of beneficiaries",
+        "ar": "الرضا العام حسب فئات المستفيدين",
+    },
+    "quadrant_concentrate_here": {"en": "Concentrate here", "ar": "ركّز هنا"},
+    "quadrant_keep_up": {"en": "Keep up the good work", "ar": "حافظ على الأداء"},
+    "quadrant_low_priority": {"en": "Low priority", "ar": "أولوية منخفضة"},
+    "quadrant_possible_overkill": {"en": "Possible overkill", "ar": "جهد قد يفوق الحاجة"},
+    "alt_index": {
+        "en": "Dot chart of the 0-100 indices with 95% intervals and the target of {target}: "
+        "{values}.",
+        "ar": "مخطط نقطي للمؤشرات (0-100) مع فترات ثقة 95% والمستهدف {target}: {values}.",
+    },
+    "alt_league": {
+        "en": "League chart of the agencies' overall satisfaction with 95% intervals; this "
+        "agency is highlighted at rank {rank} of {total}.",
+        "ar": "مخطط ترتيب الجهات حسب الرضا العام مع فترات ثقة 95%؛ الجهة مميزة في المرتبة "
+        "{rank} من {total}.",
+    },
+    "alt_league_suppressed": {
+        "en": "League chart of {total} agencies' overall satisfaction; this agency has too "
+        "few answers to be ranked.",
+        "ar": "مخطط ترتيب {total} جهة حسب الرضا العام؛ إجابات هذه الجهة أقل من أن تُرتَّب.",
+    },
+    "alt_likert": {
+        "en": "Diverging stacked bars of the answers to each question, grouped by stage; the "
+        "weakest questions are: {items}.",
+        "ar": "أشرطة متباعدة للإجابات على كل سؤال مجمعة حسب المرحلة؛ أضعف الأسئلة: {items}.",
+    },
+    "alt_ipa": {
+        "en": "Scatter of importance against performance for each part of the service; "
+        "priorities: {priorities}.",
+        "ar": "مخطط انتشار للأهمية مقابل الأداء لكل جانب من الخدمة؛ الأولويات: {priorities}.",
+    },
+    "alt_segments": {
+        "en": "Dot chart of overall satisfaction for each group of beneficiaries with 95% "
+        "intervals.",
+        "ar": "مخطط نقطي للرضا العام لكل فئة من المستفيدين مع فترات ثقة 95%.",
+    },
+    # --- baseline report: readings and captions --------------------------------------------
+    "reading_weakest_items": {
+        "en": "The lowest-rated questions are: {items}.",
+        "ar": "الأسئلة الأدنى تقييمًا: {items}.",
+    },
+    "reading_drivers": {
+        "en": "Together the parts of the service explain {r2}% of the variation in overall "
+        "satisfaction ({n} complete answers).",
+        "ar": "تفسر جوانب الخدمة مجتمعة {r2}% من التباين في الرضا العام ({n} إجابة مكتملة).",
+    },
+    "reading_priorities": {
+        "en": "Improving {dimensions} is likely to raise satisfaction the most.",
+        "ar": "تحسين {dimensions} هو الأرجح لرفع الرضا أكثر من غيره.",
+    },
+    "reading_no_priorities": {
+        "en": "No part of the service is both important and below the agency's average.",
+        "ar": "لا يوجد جانب من الخدمة مهم وأداؤه دون متوسط الجهة في آن واحد.",
+    },
+    "reading_drivers_too_few": {
+        "en": "Too few complete answers to estimate what drives overall satisfaction.",
+        "ar": "الإجابات المكتملة أقل من أن تسمح بتقدير محركات الرضا العام.",
+    },
+    "reading_alpha_ok": {
+        "en": "Every part of the service is measured consistently (Cronbach's alpha of at "
+        "least 0.7).",
+        "ar": "تُقاس جميع جوانب الخدمة بثبات كافٍ (معامل ألفا كرونباخ 0.7 فأكثر).",
+    },
+    "reading_alpha_low": {
+        "en": "Read with care: the questions of {dimensions} agree less than usual "
+        "(Cronbach's alpha below 0.7).",
+        "ar": "تُقرأ بحذر: أسئلة {dimensions} أقل اتساقًا من المعتاد (معامل ألفا كرونباخ أقل "
+        "من 0.7).",
+    },
+    "reading_precision": {
+        "en": "With {n} answers, the share of satisfied beneficiaries is known to within "
+        "±{moe} percentage points; the follow-up survey, at the same size, can detect a change "
+        "of about {mdc} index points or more.",
+        "ar": "مع {n} إجابة تُعرف نسبة الراضين بهامش خطأ ±{moe} نقطة مئوية؛ ويستطيع القياس "
+        "البعدي بالحجم نفسه رصد تغير يقارب {mdc} نقطة في المؤشر أو أكثر.",
+    },
+    "reading_precision_fpc": {
+        "en": "With {n} answers from about {population} beneficiaries a month, the share of "
+        "satisfied beneficiaries is known to within ±{moe} percentage points; the follow-up "
+        "survey, at the same size, can detect a change of about {mdc} index points or more.",
+        "ar": "مع {n} إجابة من نحو {population} مستفيد شهريًا تُعرف نسبة الراضين بهامش خطأ "
+        "±{moe} نقطة مئوية؛ ويستطيع القياس البعدي بالحجم نفسه رصد تغير يقارب {mdc} نقطة في "
+        "المؤشر أو أكثر.",
+    },
+    "reading_precision_na": {
+        "en": "Too few answers to state the precision of the estimates.",
+        "ar": "الإجابات أقل من أن تسمح ببيان دقة التقديرات.",
+    },
+    "reading_comments": {
+        "en": "{shown} of {total} written comments, with personal data removed:",
+        "ar": "{shown} من أصل {total} تعليقًا مكتوبًا بعد حذف البيانات الشخصية:",
+    },
+    "caption_items": {
+        "en": "Index, 95% interval and top-2-box share of each question",
+        "ar": "المؤشر وفترة الثقة 95% ونسبة أعلى خيارين لكل سؤال",
+    },
+    "caption_drivers": {
+        "en": "Importance and performance of each part of the service",
+        "ar": "أهمية كل جانب من جوانب الخدمة وأداؤه",
+    },
+    "caption_segments": {
+        "en": "Overall satisfaction by group, gap to the other groups and Holm-adjusted p-value",
+        "ar": "الرضا العام حسب الفئة والفرق عن بقية الفئات والقيمة الاحتمالية المعدلة بطريقة هولم",
+    },
+    "caption_alpha": {
+        "en": "Internal consistency of each part of the service (Cronbach's alpha)",
+        "ar": "الاتساق الداخلي لكل جانب من جوانب الخدمة (معامل ألفا كرونباخ)",
+    },
+    "col_count": {"en": "Interviews", "ar": "المقابلات"},
+    "caption_ledger": {
+        "en": "Interviews received, excluded by reason, and analysed",
+        "ar": "المقابلات المستلمة والمستبعدة حسب السبب والمحللة",
+    },
+    "col_group": {"en": "Group", "ar": "الفئة"},
+    "col_quadrant": {"en": "Where it falls", "ar": "الموقع في المصفوفة"},
+    "methods_drivers": {
+        "en": "What matters most is the share of the explained variation in overall "
+        "satisfaction that each part of the service accounts for (LMG / Shapley decomposition "
+        "of R² of a linear regression on the parts' scores).",
+        "ar": "الأكثر تأثيرًا يُقاس بحصة كل جانب من التباين المفسَّر في الرضا العام (تفكيك "
+        "LMG / شابلي لمعامل التحديد R² في انحدار خطي على درجات الجوانب).",
+    },
+    "methods_segments": {
+        "en": "Groups are compared with Welch's t-test (two groups) or Welch's ANOVA (more "
+        "groups); p-values are adjusted with Holm's method across the groups compared.",
+        "ar": "تُقارن الفئات باختبار ويلش (فئتان) أو تحليل التباين لويلش (أكثر من فئتين)، وتُعدَّل "
+        "القيم الاحتمالية بطريقة هولم عبر المقارنات.",
     },
 }
 

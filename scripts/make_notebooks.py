@@ -1,0 +1,95 @@
+"""Write the thin report notebooks in notebooks/ from the cell lists below.
+
+The notebooks are committed; this script is how they were made and how to remake them
+after a change here (``python scripts/make_notebooks.py``). Stakeholder-facing text comes
+from ``analysis.i18n``; markdown cells here are researcher notes, tagged ``remove-cell``
+so that they stay out of the HTML reports.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def note(text: str):
+    return new_markdown_cell(text, metadata={"tags": ["remove-cell"]})
+
+
+def parameters(agency: bool = True):
+    lines = []
+    if agency:
+        lines.append('agency_id = "AG01"  # an agency_id of agencies.csv')
+    lines += [
+        'lang = "en"  # "ar" or "en"',
+        'study_dir = "../data/raw"  # the study folder (study.yml, agencies.csv, surveys)',
+    ]
+    return new_code_cell("\n".join(lines), metadata={"tags": ["parameters"]})
+
+
+def code(source: str):
+    return new_code_cell(source.strip())
+
+
+def baseline():
+    return [
+        note(
+            "# Baseline diagnosis of one agency\n\n"
+            "Parameterised by papermill (`python -m analysis build --phase baseline`). Open it "
+            "in JupyterLab and run all cells to explore one agency; change the parameters "
+            "below. Every number comes from `analysis.baseline` (tested); this notebook only "
+            "lays the report out. Cells tagged `remove-cell` (like this one) stay out of the "
+            "HTML."
+        ),
+        parameters(),
+        code(
+            """
+from IPython.display import display
+
+from analysis import plots
+from analysis.baseline import BaselineReport
+from analysis.dataset import load_study_data
+
+plots.use_report_style(lang)
+data = load_study_data(study_dir)
+report = BaselineReport(data, agency_id, lang)
+report.header()
+"""
+        ),
+        code("report.key_findings()"),
+        code("display(*report.where_stand())"),
+        code("display(*report.fall_short())"),
+        code("display(*report.what_matters())"),
+        code("display(*report.who_less())"),
+        code("display(*report.reliability())"),
+        code("display(*report.what_say())"),
+        code("display(*report.methods())"),
+        code('report.footer({"agency_id": agency_id, "lang": lang, "study_dir": study_dir})'),
+    ]
+
+
+NOTEBOOKS = {"01_baseline.ipynb": baseline}
+
+
+def write(name: str, cells: list) -> Path:
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.metadata["language_info"] = {"name": "python"}
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index:02d}"  # stable ids: no churn in git
+    path = ROOT / "notebooks" / name
+    nbformat.write(nb, str(path))
+    return path
+
+
+if __name__ == "__main__":
+    for name, build in NOTEBOOKS.items():
+        print(write(name, build()))

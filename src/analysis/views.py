@@ -1,0 +1,174 @@
+"""Building blocks every report shares: header, section headings, ledger, methods, footer.
+
+Each function returns something a notebook cell can ``display``; the numbers come from
+the measures modules and every word from :mod:`analysis.i18n`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+
+from analysis import config, i18n
+from analysis.dataset import StudyData
+from analysis.i18n import t
+from analysis.prepare import raw_input_files
+from analysis.report import (
+    _esc,
+    header_html,
+    provenance,
+    provenance_html,
+    table_html,
+)
+
+#: The other language's report sits beside this one; the portal one level up (agency
+#: reports) or beside it (regional reports).
+OTHER_LANG = {"ar": "en", "en": "ar"}
+
+
+def section(key: str, lang: str, level: int = 2, **fmt: object) -> HTML:
+    """A section heading: one question (REPORTS.md), in the report's language."""
+    return HTML(f"<h{level}>{_esc(t(key, lang, **fmt))}</h{level}>")
+
+
+def paragraph(text: str, css_class: str = "reading") -> HTML:
+    return HTML(f'<p class="{css_class}">{_esc(text)}</p>')
+
+
+def report_header(
+    data: StudyData,
+    phase: str,
+    lang: str,
+    agency_id: str | None,
+    meta_lines: Iterable[str] = (),
+) -> HTML:
+    """Programme and agency title, phase, meta lines, links to the other language and portal."""
+    study_title = data.text(data.study.title, lang)
+    phase_name = t(f"phase_{phase}", lang)
+    if agency_id:
+        title = f"{data.agency_name(agency_id, lang)}: {phase_name}"
+        portal = "../index.html"
+    else:
+        title = phase_name
+        portal = "index.html"
+    lines = [study_title, *meta_lines]
+    if agency_id:
+        group = str(data.agency(agency_id)["group"])
+        lines.insert(1, t(f"group_{group}", lang))
+    return header_html(
+        title,
+        lang,
+        meta_lines=lines,
+        other_language_href=f"{phase}.{OTHER_LANG[lang]}.html",
+        portal_href=portal,
+    )
+
+
+def fieldwork_line(data: StudyData, wave: str, lang: str) -> str:
+    """E.g. "Baseline fieldwork: 2025-01-05 to 2025-02-10"."""
+    study_wave = data.study.waves_by_name[wave]
+    label = data.text(study_wave.label, lang)
+    if study_wave.fieldwork is None:
+        return label
+    start, end = study_wave.fieldwork
+    return t(
+        "fieldwork_line",
+        lang,
+        wave=label,
+        start=i18n.fmt_date(start, lang),
+        end=i18n.fmt_date(end, lang),
+    )
+
+
+def ledger_table(
+    data: StudyData, lang: str, agency_id: str | None, waves: Iterable[str] = config.WAVES
+) -> HTML:
+    """The quality flow: received, excluded by reason and analysed interviews, one column a wave."""
+    ledger = data.ledger
+    if agency_id:
+        ledger = ledger.loc[ledger["agency_id"] == agency_id]
+    counts = ["received", *config.EXCLUSION_REASONS, "analysed"]
+    by_wave = ledger.groupby("wave", sort=False)[counts].sum()
+    table = pd.DataFrame(
+        {
+            t("col_count", lang): [t("col_received", lang)]
+            + [t(f"reason_{r}", lang) for r in config.EXCLUSION_REASONS]
+            + [t("col_analysed", lang)]
+        }
+    )
+    for wave in waves:
+        column = by_wave.loc[wave, counts] if wave in by_wave.index else pd.Series(0, index=counts)
+        table[t(f"wave_{wave}", lang)] = column.astype(int).to_numpy()
+    return table_html(table, lang, caption=t("caption_ledger", lang))
+
+
+def ledger_sentence(data: StudyData, lang: str, agency_id: str | None, wave: str) -> str:
+    ledger = data.ledger.loc[data.ledger["wave"] == wave]
+    if agency_id:
+        ledger = ledger.loc[ledger["agency_id"] == agency_id]
+    received = int(ledger["received"].sum())
+    analysed = int(ledger["analysed"].sum())
+    return t(
+        "methods_sample",
+        lang,
+        wave=t(f"wave_{wave}", lang),
+        analysed=analysed,
+        received=received,
+        excluded=received - analysed,
+    )
+
+
+def methods_note(
+    data: StudyData,
+    lang: str,
+    agency_id: str | None,
+    keys: Iterable[str],
+    waves: Iterable[str] = config.WAVES,
+) -> list[HTML]:
+    """The methods section: sample and exclusions, definitions, suppression rule."""
+    waves = list(waves)
+    parts = [section("methods_note", lang)]
+    parts += [paragraph(ledger_sentence(data, lang, agency_id, w)) for w in waves]
+    parts.append(ledger_table(data, lang, agency_id, waves))
+    for key in keys:
+        parts.append(paragraph(t(key, lang)))
+    parts.append(
+        paragraph(
+            t(
+                "methods_suppression",
+                lang,
+                min_n=data.min_report_n,
+                low_n=config.LOW_PRECISION_N,
+            )
+        )
+    )
+    return parts
+
+
+def footer(data: StudyData, lang: str, params: dict) -> HTML:
+    """Provenance: study title, data hashes, parameters, code version, package versions."""
+    files = raw_input_files(data.study_dir, data.study)
+    prov = provenance(Path(data.study_dir), params, files)
+    return provenance_html(prov, lang)
+
+
+def target_phrase(value: float, ci_low: float, ci_high: float, target: float, lang: str) -> str:
+    """'above/below/at the target of 70': above or below only when the interval excludes it."""
+    shown = i18n.fmt_num(target, 0, lang)
+    if ci_low > target:
+        return t("above_target", lang, target=shown)
+    if ci_high < target:
+        return t("below_target", lang, target=shown)
+    return t("around_target", lang, target=shown)
+
+
+def index_phrase(estimate: float, ci_low: float, ci_high: float, lang: str) -> str:
+    """'64 of 100 [60, 68]'."""
+    return (
+        t("of_100", lang, value=i18n.fmt_num(estimate, 0, lang))
+        + " "
+        + i18n.fmt_interval(ci_low, ci_high, 0, lang)
+    )

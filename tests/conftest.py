@@ -1,0 +1,53 @@
+"""Shared fixtures: small simulated studies built once per test session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import config
+
+
+@pytest.fixture(scope="session")
+def small_study(tmp_path_factory) -> Path:
+    """A 4-agency simulated study (3 programme, 1 comparison), about 60 answers a wave."""
+    from analysis.simulate import simulate_study
+
+    root = tmp_path_factory.mktemp("small-study")
+    study_dir = root / "raw"
+    simulate_study(study_dir, agencies=4, seed=11, responses=60)
+    return study_dir
+
+
+@pytest.fixture(scope="session")
+def small_data(small_study):
+    from analysis.dataset import load_study_data
+
+    return load_study_data(small_study)
+
+
+@pytest.fixture(scope="session")
+def demo_study(tmp_path_factory) -> Path:
+    """A copy of the committed demo study (so its processed/ tables go to a temp folder)."""
+    root = tmp_path_factory.mktemp("demo-study")
+    shutil.copytree(config.DEFAULT_STUDY_DIR, root / "raw")
+    return root / "raw"
+
+
+@pytest.fixture(scope="session")
+def demo_data(demo_study):
+    from analysis.dataset import load_study_data
+
+    return load_study_data(demo_study)
+
+
+@pytest.fixture(scope="session")
+def built_baseline(small_study, tmp_path_factory):
+    """Baseline reports of two agencies of the small study, built by the real runner."""
+    from analysis.build import build
+
+    reports = tmp_path_factory.mktemp("reports")
+    status = build(small_study, reports, jobs=2, phases=["baseline"], agencies=["AG01", "AG02"])
+    return status, reports
