@@ -42,10 +42,18 @@ def _links(reports_dir: Path, stem: str, langs: Iterable[str]) -> str:
         target = f"{stem}.{lang}.html"
         name = t("language_name", lang)
         if (reports_dir / target).exists():
-            cells.append(f'<a href="{_e(target)}" hreflang="{lang}">{_e(name)}</a>')
-        else:
-            cells.append(f'<span class="missing">{_e(name)}: —</span>')
-    return " ".join(cells)
+            cells.append(f'<a href="{_e(target)}" hreflang="{lang}" lang="{lang}">{_e(name)}</a>')
+    return " ".join(cells) or '<span class="missing">—</span>'
+
+
+def built_phases(reports_dir: Path, agency_ids: Iterable[str]) -> list[str]:
+    """Agency phases with at least one report on disk, in programme order."""
+    ids = list(agency_ids)
+    return [
+        phase
+        for phase in AGENCY_PHASES
+        if any(any((reports_dir / a).glob(f"{phase}.*.html")) for a in ids)
+    ]
 
 
 def portal_html(
@@ -85,7 +93,8 @@ def portal_html(
     out.append(
         '<th scope="col">Agency</th><th scope="col" lang="ar">الجهة</th><th scope="col">Group</th>'
     )
-    for phase in AGENCY_PHASES:
+    phases = built_phases(reports_dir, data.agencies["agency_id"].astype(str))
+    for phase in phases:
         out.append(f'<th scope="col">{_e(t(f"phase_{phase}", "en"))}</th>')
     out.append("</tr></thead><tbody>")
     for _, agency in data.agencies.iterrows():
@@ -94,7 +103,7 @@ def portal_html(
         out.append(f'<th scope="row">{_e(agency["name_en"])} <code>{_e(agency_id)}</code></th>')
         out.append(f'<td lang="ar" dir="rtl" class="ar">{_e(agency["name_ar"])}</td>')
         out.append(f"<td>{_e(t('group_' + str(agency['group']), 'en'))}</td>")
-        for phase in AGENCY_PHASES:
+        for phase in phases:
             links = _links(reports_dir, f"{agency_id}/{phase}", langs)
             out.append(f'<td class="links">{links}</td>')
         out.append("</tr>")
