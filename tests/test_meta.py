@@ -357,3 +357,28 @@ def test_when_no_comparison_agencies_then_did_refuses() -> None:
     data = _did_data(seed=1, did=3.0)
     with pytest.raises(ValueError, match="comparison"):
         difference_in_differences(data[data["group"] == "programme"])
+
+
+# --- one agency's difference-in-differences -----------------------------------------------
+
+
+def test_when_one_agency_is_compared_then_did_uses_the_prediction_variance():
+    from analysis.meta import agency_did
+
+    comparison = [1.0, 3.0, -1.0, 5.0]  # mean 2, sample sd sqrt(20/3)
+    result = agency_did(8.0, 2.0, comparison)
+    sd = np.sqrt(20 / 3)
+    se = np.sqrt(2.0**2 + sd**2 * (1 + 1 / 4))
+    t3 = 3.182446305284263  # t(0.975, df=3), statistical tables
+    assert result.estimate == pytest.approx(6.0)
+    assert result.se == pytest.approx(se)
+    assert result.ci_low == pytest.approx(6.0 - t3 * se)
+    assert result.ci_high == pytest.approx(6.0 + t3 * se)
+    assert result.df == 3 and result.k == 4
+
+
+def test_when_fewer_than_two_comparison_agencies_then_the_did_is_not_estimated():
+    from analysis.meta import agency_did
+
+    result = agency_did(8.0, 2.0, [1.0, np.nan])
+    assert np.isnan(result.estimate) and result.k == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -564,4 +565,66 @@ def dose_response(
         intercept_se=float(mixed.bse[0]),
         tau2=float(tau2),
         k=int(k),
+    )
+
+
+@dataclass(frozen=True)
+class AgencyDidResult:
+    """One agency's change against the comparison agencies' changes."""
+
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    df: int
+    comparison_mean: float
+    comparison_sd: float
+    k: int
+
+
+def agency_did(
+    change: float, change_se: float, comparison_changes: Any, confidence: float = 0.95
+) -> AgencyDidResult:
+    r"""Difference-in-differences of one agency against the comparison agencies.
+
+    .. math::
+
+        \widehat{DiD}_a = \Delta_a - \bar\Delta_c, \qquad
+        SE^2 = SE_a^2 + s_c^2\,(1 + 1/k)
+
+    where :math:`\bar\Delta_c` and :math:`s_c` are the mean and standard deviation of the
+    :math:`k` comparison agencies' index changes. The counterfactual change of agency *a*
+    is treated as a new draw from the comparison agencies' distribution, so the variance is
+    that of a prediction (Higgins, Thompson & Spiegelhalter, 2009): it respects clustering
+    by agency (the agency, not the respondent, is the unit that varies) and stays honest
+    with few clusters by using the t distribution with :math:`k-1` degrees of freedom.
+    :math:`s_c` already contains the comparison agencies' sampling error, so the interval
+    errs on the wide side. Needs :math:`k \ge 2`; otherwise every field is NaN.
+
+    Parameters
+    ----------
+    change, change_se : float
+        The agency's follow-up minus baseline index and its standard error.
+    comparison_changes : array_like
+        The comparison agencies' index changes (suppressed ones left out).
+    confidence : float
+
+    References
+    ----------
+    Higgins, J. P. T., Thompson, S. G., & Spiegelhalter, D. J. (2009). A re-evaluation of
+    random-effects meta-analysis. JRSS A, 172(1), 137-159.
+    """
+    comparison = np.asarray(comparison_changes, dtype=float)
+    comparison = comparison[np.isfinite(comparison)]
+    k = int(comparison.size)
+    if k < 2 or not np.isfinite(change) or not np.isfinite(change_se):
+        nan = float("nan")
+        return AgencyDidResult(nan, nan, nan, nan, max(k - 1, 0), nan, nan, k)
+    mean_c = float(comparison.mean())
+    sd_c = float(comparison.std(ddof=1))
+    se = float(np.sqrt(change_se**2 + sd_c**2 * (1 + 1 / k)))
+    estimate = float(change - mean_c)
+    t_crit = float(stats.t.ppf(0.5 + confidence / 2, df=k - 1))
+    return AgencyDidResult(
+        estimate, se, estimate - t_crit * se, estimate + t_crit * se, k - 1, mean_c, sd_c, k
     )
