@@ -72,7 +72,40 @@ report.header()
     ]
 
 
-NOTEBOOKS = {"01_baseline.ipynb": baseline}
+def impact():
+    return [
+        note(
+            "# Impact of the programme on one agency\n\n"
+            "Parameterised by papermill (`python -m analysis build --phase impact`). Compares "
+            "the follow-up with the baseline survey as two independent samples; every number "
+            "comes from `analysis.impact` and the tested statistics under it."
+        ),
+        parameters(),
+        code(
+            """
+from IPython.display import display
+
+from analysis import plots
+from analysis.dataset import load_study_data
+from analysis.impact import ImpactReport
+
+plots.use_report_style(lang)
+data = load_study_data(study_dir)
+report = ImpactReport(data, agency_id, lang)
+report.header()
+"""
+        ),
+        code("report.key_findings()"),
+        code("display(*report.did_change())"),
+        code("display(*report.where_change())"),
+        code("display(*report.composition())"),
+        code("display(*report.against_comparison())"),
+        code("display(*report.methods())"),
+        code('report.footer({"agency_id": agency_id, "lang": lang, "study_dir": study_dir})'),
+    ]
+
+
+NOTEBOOKS = {"01_baseline.ipynb": baseline, "03_impact.ipynb": impact}
 
 
 def write(name: str, cells: list) -> Path:

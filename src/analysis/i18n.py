@@ -419,6 +419,159 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "تُقارن الفئات باختبار ويلش (فئتان) أو تحليل التباين لويلش (أكثر من فئتين)، وتُعدَّل "
         "القيم الاحتمالية بطريقة هولم عبر المقارنات.",
     },
+    # --- impact report ---------------------------------------------------------------------
+    "impact_too_few": {
+        "en": "The change cannot be reported for this agency: {n_before} baseline and {n_after} "
+        "follow-up answers were analysed, and each wave needs at least {min_n}. The agency is "
+        "left out of the programme-level analysis.",
+        "ar": "لا يمكن عرض التغير لهذه الجهة: حُلِّلت {n_before} إجابة في القياس القبلي و{n_after} "
+        "في القياس البعدي، ويلزم {min_n} على الأقل في كل قياس. لذلك استُبعدت الجهة من التحليل "
+        "على مستوى البرنامج.",
+    },
+    "impact_headline_up": {
+        "en": "Satisfaction rose from {before} to {after}: a change of {change} points "
+        "{interval} ({p}, adjusted across agencies).",
+        "ar": "ارتفع الرضا من {before} إلى {after}: تغير قدره {change} نقطة {interval} "
+        "({p} بعد التعديل عبر الجهات).",
+    },
+    "impact_headline_down": {
+        "en": "Satisfaction fell from {before} to {after}: a change of {change} points "
+        "{interval} ({p}, adjusted across agencies).",
+        "ar": "انخفض الرضا من {before} إلى {after}: تغير قدره {change} نقطة {interval} "
+        "({p} بعد التعديل عبر الجهات).",
+    },
+    "impact_headline_flat": {
+        "en": "No clear change in satisfaction: {before} at baseline and {after} at follow-up, "
+        "a change of {change} points {interval} ({p}, adjusted across agencies).",
+        "ar": "لا تغير واضح في الرضا: {before} في القياس القبلي و{after} في القياس البعدي، "
+        "بتغير قدره {change} نقطة {interval} ({p} بعد التعديل عبر الجهات).",
+    },
+    "impact_effect_size": {
+        "en": "The size of the change is {size} (Hedges' g = {g} {interval}).",
+        "ar": "حجم التغير {size} (Hedges' g = {g} {interval}).",
+    },
+    "impact_where_best": {
+        "en": "The largest change was in {dimension}: {change} points {interval}; {clear} of "
+        "{total} parts of the service improved clearly after correction for multiple "
+        "comparisons.",
+        "ar": "أكبر تغير كان في {dimension}: {change} نقطة {interval}؛ وتحسّن بوضوح {clear} من "
+        "أصل {total} جوانب للخدمة بعد التصحيح للمقارنات المتعددة.",
+    },
+    "impact_where_declines": {
+        "en": "Clear declines: {dimensions}.",
+        "ar": "تراجع واضح في: {dimensions}.",
+    },
+    "impact_where_none": {
+        "en": "Too few answers to compare the parts of the service.",
+        "ar": "الإجابات أقل من أن تسمح بمقارنة جوانب الخدمة.",
+    },
+    "impact_did": {
+        "en": "Comparison agencies, which did not receive the programme, changed by {comparison} "
+        "points on average ({k} agencies); this agency's change exceeds theirs by {did} points "
+        "{interval}.",
+        "ar": "تغيرت جهات المقارنة التي لم يشملها البرنامج بمتوسط {comparison} نقطة ({k} جهات)؛ "
+        "ويزيد تغير هذه الجهة على تغيرها بمقدار {did} نقطة {interval}.",
+    },
+    "impact_no_comparison": {
+        "en": "Without comparison agencies, this change happened after the programme but cannot "
+        "be attributed to it alone.",
+        "ar": "في غياب جهات مقارنة، حدث هذا التغير بعد البرنامج لكن لا يمكن نسبته إليه وحده.",
+    },
+    "impact_mix_same": {
+        "en": "The mix of respondents was similar in both waves; reweighted to the baseline mix "
+        "the change is {change} points {interval}.",
+        "ar": "كان تركيب المستجيبين متشابهًا في القياسين؛ وبعد إعادة الترجيح إلى تركيب القياس "
+        "القبلي يبلغ التغير {change} نقطة {interval}.",
+    },
+    "impact_mix_changed": {
+        "en": "The mix of respondents changed ({segments}); reweighted to the baseline mix the "
+        "change is {change} points {interval} (effective sample {n_eff} of {n}).",
+        "ar": "تغير تركيب المستجيبين ({segments})؛ وبعد إعادة الترجيح إلى تركيب القياس القبلي "
+        "يبلغ التغير {change} نقطة {interval} (الحجم الفعلي للعينة {n_eff} من {n}).",
+    },
+    "q_mix": {"en": "Did the respondents change?", "ar": "هل تغيّر المستجيبون؟"},
+    "q_against_comparison": {
+        "en": "How does the change compare with other agencies?",
+        "ar": "كيف يُقارن التغير بالجهات الأخرى؟",
+    },
+    "chart_dumbbell_title": {
+        "en": "Satisfaction and the parts of the service, baseline and follow-up",
+        "ar": "الرضا العام وجوانب الخدمة في القياسين القبلي والبعدي",
+    },
+    "chart_likert_change_title": {
+        "en": "Answers to each question at baseline and follow-up",
+        "ar": "الإجابات على كل سؤال في القياسين القبلي والبعدي",
+    },
+    "chart_change_league_title": {
+        "en": "Change in overall satisfaction of every agency",
+        "ar": "التغير في الرضا العام لجميع الجهات",
+    },
+    "axis_change": {"en": "Change in index points", "ar": "التغير بنقاط المؤشر"},
+    "alt_dumbbell": {
+        "en": "Dumbbell chart of the index at baseline and follow-up with 95% intervals: {values}.",
+        "ar": "مخطط يوضح المؤشر في القياسين القبلي والبعدي مع فترات ثقة 95%: {values}.",
+    },
+    "alt_likert_change": {
+        "en": "Diverging stacked bars of the answers to each question at baseline and follow-up.",
+        "ar": "أشرطة متباعدة للإجابات على كل سؤال في القياسين القبلي والبعدي.",
+    },
+    "alt_change_league": {
+        "en": "Dot chart of every agency's change in overall satisfaction with 95% intervals, "
+        "programme and comparison agencies in two colours, this agency highlighted.",
+        "ar": "مخطط نقطي للتغير في الرضا العام لكل جهة مع فترات ثقة 95%، بلونين لجهات البرنامج "
+        "وجهات المقارنة، مع تمييز هذه الجهة.",
+    },
+    "caption_change_dimensions": {
+        "en": "Change in overall satisfaction and in each part of the service",
+        "ar": "التغير في الرضا العام وفي كل جانب من جوانب الخدمة",
+    },
+    "caption_change_items": {
+        "en": "Change in each question",
+        "ar": "التغير في كل سؤال",
+    },
+    "caption_mix": {
+        "en": "Respondents by group in each wave (chi-square test of the change in mix)",
+        "ar": "المستجيبون حسب الفئة في كل قياس (اختبار مربع كاي للتغير في التركيب)",
+    },
+    "col_change_ci": {"en": "Change [95% interval]", "ar": "التغير [فترة الثقة 95%]"},
+    "col_share_baseline": {"en": "Baseline (%)", "ar": "القبلي (%)"},
+    "col_share_followup": {"en": "Follow-up (%)", "ar": "البعدي (%)"},
+    "col_diff_pp": {"en": "Difference (points)", "ar": "الفرق (نقاط)"},
+    "reading_did": {
+        "en": "Against the {k} comparison agencies, this agency's change is {did} points "
+        "{interval} larger (difference-in-differences).",
+        "ar": "مقارنة بـ{k} جهات مقارنة، يزيد تغير هذه الجهة بمقدار {did} نقطة {interval} "
+        "(الفرق في الفروق).",
+    },
+    "reading_is_comparison": {
+        "en": "This is a comparison agency: it did not receive the programme, and its change "
+        "shows how satisfaction moved without it.",
+        "ar": "هذه جهة مقارنة لم يشملها البرنامج، ويبيّن تغيرها كيف تحرك الرضا من دونه.",
+    },
+    "methods_impact_adjust": {
+        "en": "The headline change is adjusted for the number of agencies compared "
+        "(Benjamini-Hochberg); the changes of the parts of the service and of the questions are "
+        "adjusted within the agency (Holm). A change is called an improvement or a decline only "
+        "when its interval excludes zero and its adjusted p-value is below 0.05.",
+        "ar": "يُعدَّل التغير الرئيسي لعدد الجهات المقارنة (بنجاميني-هوشبرغ)، وتُعدَّل تغيرات "
+        "جوانب الخدمة والأسئلة داخل الجهة (هولم). ولا يوصف التغير بالتحسن أو التراجع إلا إذا "
+        "استبعدت فترته الصفر وكانت قيمته الاحتمالية المعدلة أقل من 0.05.",
+    },
+    "methods_mix": {
+        "en": "To separate a change in who answered from a change in satisfaction, the follow-up "
+        "respondents are reweighted (raking) to the baseline mix of gender, age, nationality, "
+        "channel and visit; the effective sample size shows the cost of the weights.",
+        "ar": "لفصل تغير هوية المستجيبين عن تغير الرضا، يُعاد ترجيح مستجيبي القياس البعدي "
+        "(بطريقة الترجيح التكراري) إلى تركيب القياس القبلي حسب الجنس والعمر والجنسية والقناة "
+        "ونوع الزيارة؛ ويبيّن الحجم الفعلي للعينة كلفة الأوزان.",
+    },
+    "methods_did": {
+        "en": "The difference-in-differences subtracts the comparison agencies' average change; "
+        "its interval treats the agency's counterfactual as a new comparison agency (t "
+        "distribution with one fewer degree of freedom than comparison agencies).",
+        "ar": "يطرح الفرق في الفروق متوسط تغير جهات المقارنة، وتعامل فترته التغيرَ المفترض "
+        "للجهة كجهة مقارنة جديدة (توزيع t بدرجات حرية تقل بواحد عن عدد جهات المقارنة).",
+    },
 }
 
 

@@ -29,7 +29,16 @@ def _baseline(data: StudyData) -> pd.DataFrame:
     return baseline_results(data)
 
 
-PHASE_RESULTS: dict[str, Callable[[StudyData], pd.DataFrame]] = {"baseline": _baseline}
+def _impact(data: StudyData) -> pd.DataFrame:
+    from analysis.impact import impact_results
+
+    return impact_results(data)
+
+
+PHASE_RESULTS: dict[str, Callable[[StudyData], pd.DataFrame]] = {
+    "baseline": _baseline,
+    "impact": _impact,
+}
 
 
 def phase_results(data: StudyData, phases: list[str]) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,644 @@
+"""The impact report of one agency: did its beneficiaries become more satisfied, by how much,
+how sure are we, and where?
+
+``notebooks/03_impact.ipynb`` is a thin sequence of calls to :class:`ImpactReport`;
+:func:`impact_results` gives the same numbers as rows of ``reports/results.csv``.
+
+Multiplicity (DESIGN.md section 4): within an agency, the index changes of the outcome,
+the dimensions and the items are Holm-adjusted as one family; the headline comparison (the
+satisfaction index) is adjusted with Benjamini-Hochberg across agencies, and that is the
+``p_adj`` of the outcome ``index_diff`` rows in results.csv.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from IPython.display import HTML
+from scipy import stats
+
+from analysis import change, i18n, measures, meta, plots, views, weighting
+from analysis.baseline import likert_distribution, segment_label, segment_value_label
+from analysis.dataset import StudyData
+from analysis.i18n import t
+from analysis.report import figure_html, findings_html, table_html
+
+PHASE = "impact"
+SIGNIFICANCE = 0.05
+
+
+def _missing(x: object) -> bool:
+    return x is None or pd.isna(x)
+
+
+# --- numbers for every agency (results.csv) ----------------------------------------------------
+
+
+def change_rows(data: StudyData) -> pd.DataFrame:
+    """Change rows of every agency with the headline adjusted across agencies (BH)."""
+    rows = change.change_table(
+        data.responses,
+        data.items,
+        data.dimensions,
+        data.outcome,
+        data.scale_min,
+        data.scale_max,
+        data.min_report_n,
+    )
+    headline = (rows["scope"] == "outcome") & (rows["metric"] == "index_diff")
+    rows.loc[headline, "p_adj"] = change.adjust_across_agencies(
+        rows.loc[headline, "p_value"].astype(float)
+    )
+    return rows
+
+
+def followup_levels(data: StudyData) -> pd.DataFrame:
+    """Follow-up levels of every agency (phase ``impact``, wave ``followup``)."""
+    return measures.level_table(
+        data.wave_responses("followup"),
+        data.items,
+        data.dimensions,
+        data.outcome,
+        data.scale_min,
+        data.scale_max,
+        data.min_report_n,
+        phase=PHASE,
+    )
+
+
+def impact_results(data: StudyData) -> pd.DataFrame:
+    """The impact rows of ``reports/results.csv``: follow-up levels and changes."""
+    return pd.concat([followup_levels(data), change_rows(data)], ignore_index=True)
+
+
+def mix_table(baseline: pd.DataFrame, followup: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
+    """Share of each segment group in both waves, with a chi-square test per segment.
+
+    Columns ``segment, group, baseline_pct, followup_pct, diff_pp, n_baseline, n_followup,
+    p_value`` (the p-value of Pearson's chi-square test of homogeneity of the segment's
+    distribution across the two waves, repeated on every row of the segment; unknown
+    answers are left out).
+    """
+    rows = []
+    for segment in segments:
+        before = baseline[segment].dropna().astype(str)
+        after = followup[segment].dropna().astype(str)
+        groups = sorted(set(before) | set(after))
+        counts = np.array(
+            [[int((before == g).sum()) for g in groups], [int((after == g).sum()) for g in groups]]
+        )
+        p_value = math.nan
+        usable = counts[:, counts.sum(axis=0) > 0]
+        if usable.shape[1] >= 2 and (usable.sum(axis=1) > 0).all():
+            p_value = float(stats.chi2_contingency(usable, correction=False).pvalue)
+        for j, group in enumerate(groups):
+            n0, n1 = counts[0].sum(), counts[1].sum()
+            share0 = counts[0, j] / n0 * 100 if n0 else math.nan
+            share1 = counts[1, j] / n1 * 100 if n1 else math.nan
+            rows.append(
+                {
+                    "segment": segment,
+                    "group": group,
+                    "baseline_pct": share0,
+                    "followup_pct": share1,
+                    "diff_pp": share1 - share0,
+                    "n_baseline": int(n0),
+                    "n_followup": int(n1),
+                    "p_value": p_value,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+class ImpactReport:
+    """Everything the impact notebook shows for one agency in one language."""
+
+    def __init__(self, data: StudyData, agency_id: str, lang: str) -> None:
+        if lang not in i18n.LANGUAGES:
+            raise ValueError(f"unknown report language {lang!r} (expected ar or en)")
+        data.agency(agency_id)
+        self.data = data
+        self.agency_id = agency_id
+        self.lang = lang
+
+    # --- numbers -----------------------------------------------------------------------
+
+    @cached_property
+    def all_changes(self) -> pd.DataFrame:
+        return change_rows(self.data)
+
+    @cached_property
+    def changes(self) -> pd.DataFrame:
+        return self.all_changes.loc[self.all_changes["agency_id"] == self.agency_id]
+
+    @cached_property
+    def levels(self) -> pd.DataFrame:
+        """Baseline and follow-up levels of this agency."""
+        frame = self.data.responses.loc[self.data.responses["agency_id"] == self.agency_id]
+        return measures.level_table(
+            frame,
+            self.data.items,
+            self.data.dimensions,
+            self.data.outcome,
+            self.data.scale_min,
+            self.data.scale_max,
+            self.data.min_report_n,
+            phase=PHASE,
+        )
+
+    def before(self) -> pd.DataFrame:
+        return self.data.wave_responses("baseline", self.agency_id)
+
+    def after(self) -> pd.DataFrame:
+        return self.data.wave_responses("followup", self.agency_id)
+
+    def _change(self, code: str, metric: str = "index_diff") -> pd.Series | None:
+        rows = self.changes.loc[(self.changes["code"] == code) & (self.changes["metric"] == metric)]
+        return rows.iloc[0] if len(rows) else None
+
+    def _level(self, code: str, wave: str, metric: str = "index") -> pd.Series | None:
+        rows = self.levels.loc[
+            (self.levels["code"] == code)
+            & (self.levels["wave"] == wave)
+            & (self.levels["metric"] == metric)
+        ]
+        return rows.iloc[0] if len(rows) else None
+
+    @cached_property
+    def headline(self) -> dict:
+        """The satisfaction index before and after, its change, g, and the verdict."""
+        outcome = self.data.outcome
+        diff = self._change(outcome)
+        g = self._change(outcome, "hedges_g")
+        before, after = self._level(outcome, "baseline"), self._level(outcome, "followup")
+        suppressed = diff is None or _missing(diff["estimate"])
+        verdict = (
+            change.verdict(diff["ci_low"], diff["ci_high"], g["estimate"], diff["p_adj"])
+            if not suppressed
+            else None
+        )
+        return {
+            "diff": diff,
+            "g": g,
+            "before": before,
+            "after": after,
+            "suppressed": suppressed,
+            "verdict": verdict,
+            "n_before": int(self.before()[outcome].notna().sum()),
+            "n_after": int(self.after()[outcome].notna().sum()),
+        }
+
+    @cached_property
+    def is_programme(self) -> bool:
+        return str(self.data.agency(self.agency_id)["group"]) == "programme"
+
+    @cached_property
+    def comparison_ids(self) -> list[str]:
+        agencies = self.data.agencies
+        return agencies.loc[agencies["group"] == "comparison", "agency_id"].tolist()
+
+    @cached_property
+    def did(self) -> meta.AgencyDidResult | None:
+        """This agency's change minus the comparison agencies' (programme agencies only)."""
+        if not self.is_programme or len(self.comparison_ids) < 2 or self.headline["suppressed"]:
+            return None
+        outcome = self.data.outcome
+        rows = self.all_changes.loc[
+            (self.all_changes["code"] == outcome)
+            & (self.all_changes["metric"] == "index_diff")
+            & (self.all_changes["agency_id"].isin(self.comparison_ids))
+        ]
+        diff = self.headline["diff"]
+        # Welch SE recovered from the 95% CI (the t interval is symmetric).
+        n1, n2 = self.headline["n_before"], self.headline["n_after"]
+        se = self._welch_se(outcome, n1, n2)
+        return meta.agency_did(float(diff["estimate"]), se, rows["estimate"].astype(float))
+
+    def _welch_se(self, code: str, n1: int, n2: int) -> float:
+        a = measures.to_index(
+            self.before()[code].dropna(), self.data.scale_min, self.data.scale_max
+        )
+        b = measures.to_index(self.after()[code].dropna(), self.data.scale_min, self.data.scale_max)
+        return float(np.sqrt(np.var(a, ddof=1) / len(a) + np.var(b, ddof=1) / len(b)))
+
+    @cached_property
+    def segment_keys(self) -> list[str]:
+        return [k for k in self.data.study.segments if k in self.data.responses.columns]
+
+    @cached_property
+    def mix(self) -> pd.DataFrame:
+        if not self.segment_keys:
+            return pd.DataFrame()
+        return mix_table(self.before(), self.after(), self.segment_keys)
+
+    @cached_property
+    def reweighted(self) -> dict | None:
+        """The change after raking the follow-up to the baseline respondent mix."""
+        if not self.segment_keys or self.headline["suppressed"]:
+            return None
+        return weighting.weighted_index_change(
+            self.before(),
+            self.after(),
+            self.data.outcome,
+            self.segment_keys,
+            self.data.scale_min,
+            self.data.scale_max,
+            self.data.min_report_n,
+        )
+
+    # --- text helpers ------------------------------------------------------------------
+
+    def _dim_label(self, code: str) -> str:
+        return self.data.text(self.data.study.dimensions[code].label, self.lang)
+
+    def _item_label(self, code: str) -> str:
+        return self.data.text(self.data.study.items[code].text, self.lang)
+
+    def _label(self, code: str) -> str:
+        if code == self.data.outcome:
+            return t("group_overall", self.lang)
+        if code in self.data.study.dimensions:
+            return self._dim_label(code)
+        return self._item_label(code)
+
+    def _fmt(self, x: float, decimals: int = 0, signed: bool = False) -> str:
+        text = i18n.fmt_num(x, decimals, self.lang)
+        if signed and not _missing(x) and x > 0:
+            text = "+" + text
+        return text
+
+    def _verdict_words(self, verdict: change.Verdict | None) -> str:
+        if verdict is None:
+            return i18n.fmt_suppressed(self.lang, self.data.min_report_n)
+        key = {
+            "improved": "verdict_improved",
+            "no clear change": "verdict_no_clear_change",
+            "declined": "verdict_declined",
+        }[verdict.direction]
+        return t(key, self.lang)
+
+    # --- sections ----------------------------------------------------------------------
+
+    def header(self) -> HTML:
+        lines = [views.fieldwork_line(self.data, w, self.lang) for w in ("baseline", "followup")]
+        return views.report_header(self.data, PHASE, self.lang, self.agency_id, lines)
+
+    def findings(self) -> list[str]:
+        lang, h = self.lang, self.headline
+        if h["suppressed"]:
+            return [
+                t(
+                    "impact_too_few",
+                    lang,
+                    n_before=h["n_before"],
+                    n_after=h["n_after"],
+                    min_n=self.data.min_report_n,
+                )
+            ]
+        d, g, b, a = h["diff"], h["g"], h["before"], h["after"]
+        direction = h["verdict"].direction
+        key = {
+            "improved": "impact_headline_up",
+            "declined": "impact_headline_down",
+            "no clear change": "impact_headline_flat",
+        }[direction]
+        sentences = [
+            t(
+                key,
+                lang,
+                before=views.index_phrase(b["estimate"], b["ci_low"], b["ci_high"], lang),
+                after=views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang),
+                change=self._fmt(d["estimate"], signed=True),
+                interval=i18n.fmt_interval(d["ci_low"], d["ci_high"], 0, lang),
+                p=i18n.fmt_p(d["p_adj"]),
+            ),
+            t(
+                "impact_effect_size",
+                lang,
+                g=self._fmt(g["estimate"], 2, signed=True),
+                interval=i18n.fmt_interval(g["ci_low"], g["ci_high"], 2, lang),
+                size=t(i18n.effect_size_key(g["estimate"]), lang),
+            ),
+        ]
+        sentences.append(self._where_sentence())
+        if self.did is not None and not _missing(self.did.estimate):
+            sentences.append(
+                t(
+                    "impact_did",
+                    lang,
+                    comparison=self._fmt(self.did.comparison_mean, signed=True),
+                    k=self.did.k,
+                    did=self._fmt(self.did.estimate, signed=True),
+                    interval=i18n.fmt_interval(self.did.ci_low, self.did.ci_high, 0, lang),
+                )
+            )
+        elif self.is_programme:
+            sentences.append(t("impact_no_comparison", lang))
+        mix_sentence = self._mix_sentence()
+        if mix_sentence:
+            sentences.append(mix_sentence)
+        return sentences[:5]
+
+    def _dimension_changes(self) -> pd.DataFrame:
+        rows = self.changes.loc[
+            (self.changes["scope"] == "dimension") & (self.changes["metric"] == "index_diff")
+        ]
+        return rows.dropna(subset=["estimate"]).set_index("code")
+
+    def _where_sentence(self) -> str:
+        dims = self._dimension_changes()
+        if dims.empty:
+            return t("impact_where_none", self.lang)
+        best = dims["estimate"].idxmax()
+        clear_up = dims.loc[(dims["p_adj"] < SIGNIFICANCE) & (dims["ci_low"] > 0)]
+        clear_down = dims.loc[(dims["p_adj"] < SIGNIFICANCE) & (dims["ci_high"] < 0)]
+        text = t(
+            "impact_where_best",
+            self.lang,
+            dimension=self._dim_label(best),
+            change=self._fmt(dims.loc[best, "estimate"], signed=True),
+            interval=i18n.fmt_interval(
+                dims.loc[best, "ci_low"], dims.loc[best, "ci_high"], 0, self.lang
+            ),
+            clear=len(clear_up),
+            total=len(dims),
+        )
+        if len(clear_down):
+            names = ", ".join(self._dim_label(c) for c in clear_down.index)
+            text += " " + t("impact_where_declines", self.lang, dimensions=names)
+        return text
+
+    def _mix_sentence(self) -> str | None:
+        mix, rw = self.mix, self.reweighted
+        if mix.empty or rw is None or _missing(rw.get("estimate")):
+            return None
+        shifted = mix.drop_duplicates("segment")
+        shifted = shifted.loc[shifted["p_value"] < SIGNIFICANCE]
+        if shifted.empty:
+            return t(
+                "impact_mix_same",
+                self.lang,
+                change=self._fmt(rw["estimate"], signed=True),
+                interval=i18n.fmt_interval(rw["ci_low"], rw["ci_high"], 0, self.lang),
+            )
+        names = ", ".join(segment_label(self.data, s, self.lang) for s in shifted["segment"])
+        return t(
+            "impact_mix_changed",
+            self.lang,
+            segments=names,
+            change=self._fmt(rw["estimate"], signed=True),
+            interval=i18n.fmt_interval(rw["ci_low"], rw["ci_high"], 0, self.lang),
+            n_eff=self._fmt(rw["effective_n2"]),
+            n=int(rw["n2"]),
+        )
+
+    def key_findings(self) -> HTML:
+        return findings_html(self.findings(), self.lang)
+
+    def did_change(self) -> list[HTML]:
+        """Dumbbell of the satisfaction index and the dimensions, and the change table."""
+        lang = self.lang
+        parts: list[HTML] = [views.section("q_change", lang)]
+        codes = [self.data.outcome, *self.data.dimensions]
+        rows = []
+        for code in codes:
+            b, a, d = (
+                self._level(code, "baseline"),
+                self._level(code, "followup"),
+                self._change(code),
+            )
+            rows.append(
+                {
+                    "label": self._label(code),
+                    "before": b["estimate"],
+                    "before_lo": b["ci_low"],
+                    "before_hi": b["ci_high"],
+                    "after": a["estimate"],
+                    "after_lo": a["ci_low"],
+                    "after_hi": a["ci_high"],
+                    "significant": bool(
+                        d is not None
+                        and not _missing(d["p_adj"])
+                        and d["p_adj"] < SIGNIFICANCE
+                        and (d["ci_low"] > 0 or d["ci_high"] < 0)
+                    ),
+                    "suppressed": d is None or _missing(d["estimate"]),
+                }
+            )
+        frame = pd.DataFrame(rows)
+        if self.headline["suppressed"]:
+            parts.append(views.paragraph(self.findings()[0]))
+            parts.append(self._change_table(codes, "caption_change_dimensions"))
+            return parts
+        fig = plots.dumbbell(
+            frame,
+            lang,
+            sort=False,
+            labels={
+                "title": t("chart_dumbbell_title", lang),
+                "before": t("wave_baseline", lang),
+                "after": t("wave_followup", lang),
+                "index": t("axis_index", lang),
+                "suppressed": i18n.fmt_suppressed(lang, self.data.min_report_n),
+            },
+        )
+        alt = t(
+            "alt_dumbbell",
+            lang,
+            values="; ".join(
+                f"{r['label']} {self._fmt(r['before'])} → {self._fmt(r['after'])}"
+                for r in rows
+                if not r["suppressed"]
+            )
+            or i18n.fmt_suppressed(lang, self.data.min_report_n),
+        )
+        parts.append(figure_html(fig, alt=alt))
+        if not self.headline["suppressed"]:
+            parts.append(views.paragraph(self._where_sentence()))
+        parts.append(self._change_table(codes, "caption_change_dimensions"))
+        return parts
+
+    def _change_table(self, codes: list[str], caption_key: str) -> HTML:
+        lang = self.lang
+        records = []
+        for code in codes:
+            d, g = self._change(code), self._change(code, "hedges_g")
+            b, a = self._level(code, "baseline"), self._level(code, "followup")
+            suppressed = d is None or _missing(d["estimate"])
+            verdict = (
+                None
+                if suppressed
+                else change.verdict(d["ci_low"], d["ci_high"], g["estimate"], d["p_adj"])
+            )
+            records.append(
+                {
+                    t("col_item", lang): self._label(code),
+                    t("col_baseline", lang): b["estimate"],
+                    t("col_followup", lang): a["estimate"],
+                    t("col_change_ci", lang): np.nan
+                    if suppressed
+                    else self._fmt(d["estimate"], 1, signed=True)
+                    + " "
+                    + i18n.fmt_interval(d["ci_low"], d["ci_high"], 1, lang),
+                    t("col_hedges_g", lang): np.nan if suppressed else g["estimate"],
+                    t("col_p_adj", lang): "" if suppressed else i18n.fmt_p(d["p_adj"]),
+                    t("col_verdict", lang): "" if suppressed else self._verdict_words(verdict),
+                }
+            )
+        table = pd.DataFrame(records)
+        # Cell by cell: a baseline level stays visible when only the follow-up is too small.
+        mask = pd.DataFrame(False, index=table.index, columns=table.columns)
+        change_gone = table[t("col_change_ci", lang)].isna()
+        for key in ("col_change_ci", "col_hedges_g", "col_p_adj", "col_followup"):
+            mask[t(key, lang)] = change_gone
+        mask[t("col_followup", lang)] |= table[t("col_followup", lang)].isna()
+        mask[t("col_baseline", lang)] = table[t("col_baseline", lang)].isna()
+        return table_html(
+            table,
+            lang,
+            caption=t(caption_key, lang),
+            number_formats={
+                t("col_baseline", lang): 1,
+                t("col_followup", lang): 1,
+                t("col_change_ci", lang): str,
+                t("col_hedges_g", lang): 2,
+            },
+            suppressed_mask=mask,
+            min_report_n=self.data.min_report_n,
+        )
+
+    def where_change(self) -> list[HTML]:
+        """Likert bars before and after for every item, and the item change table."""
+        lang, data = self.lang, self.data
+        parts: list[HTML] = [views.section("q_change_where", lang)]
+        items = [i for dim in data.study.dimensions.values() for i in dim.items]
+        codes = list(range(data.scale_min, data.scale_max + 1))
+
+        def dist(frame: pd.DataFrame) -> pd.DataFrame:
+            out = likert_distribution(frame, items, data.scale_min, data.scale_max)
+            out["label"] = [self._item_label(c) for c in out["code"]]
+            out["suppressed"] = out["n"] < data.min_report_n
+            return out[["label", "suppressed", *codes]]
+
+        scale_labels = {c: data.text(lbl, lang) for c, lbl in data.study.scale.labels.items()}
+        fig = plots.likert_before_after(
+            dist(self.before()),
+            dist(self.after()),
+            lang,
+            scale_labels=scale_labels,
+            labels={
+                "title": t("chart_likert_change_title", lang),
+                "before": t("wave_baseline", lang),
+                "after": t("wave_followup", lang),
+                "percent": t("axis_percent", lang),
+                "suppressed": i18n.fmt_suppressed(lang, data.min_report_n),
+            },
+        )
+        parts.append(figure_html(fig, alt=t("alt_likert_change", lang)))
+        parts.append(self._change_table(items, "caption_change_items"))
+        return parts
+
+    def composition(self) -> list[HTML]:
+        """Did the respondent mix change, and the change after reweighting."""
+        lang = self.lang
+        parts: list[HTML] = [views.section("q_mix", lang)]
+        mix = self.mix
+        if mix.empty:
+            parts.append(views.paragraph(t("finding_no_segments", lang)))
+            return parts
+        sentence = self._mix_sentence()
+        if sentence:
+            parts.append(views.paragraph(sentence))
+        table = pd.DataFrame(
+            {
+                t("col_segment", lang): [segment_label(self.data, s, lang) for s in mix["segment"]],
+                t("col_group", lang): [
+                    segment_value_label(self.data, s, g, lang)
+                    for s, g in zip(mix["segment"], mix["group"], strict=True)
+                ],
+                t("col_share_baseline", lang): mix["baseline_pct"].to_numpy(),
+                t("col_share_followup", lang): mix["followup_pct"].to_numpy(),
+                t("col_diff_pp", lang): mix["diff_pp"].to_numpy(),
+                t("col_p", lang): [
+                    i18n.fmt_p(p) if not _missing(p) else i18n.MISSING for p in mix["p_value"]
+                ],
+            }
+        )
+        parts.append(
+            table_html(
+                table,
+                lang,
+                caption=t("caption_mix", lang),
+                number_formats={
+                    t("col_share_baseline", lang): 1,
+                    t("col_share_followup", lang): 1,
+                    t("col_diff_pp", lang): 1,
+                },
+            )
+        )
+        return parts
+
+    def against_comparison(self) -> list[HTML]:
+        """This agency's change against the comparison agencies' changes."""
+        lang = self.lang
+        if not self.comparison_ids:
+            return [
+                views.section("q_against_comparison", lang),
+                views.paragraph(t("methods_causal", lang)),
+            ]
+        parts: list[HTML] = [views.section("q_against_comparison", lang)]
+        rows = self.all_changes.loc[
+            (self.all_changes["code"] == self.data.outcome)
+            & (self.all_changes["metric"] == "index_diff")
+        ].merge(self.data.agencies[["agency_id", "group"]], on="agency_id")
+        rows = rows.assign(
+            label=[self.data.agency_name(a, lang) for a in rows["agency_id"]],
+            suppressed=rows["estimate"].isna(),
+        )
+        fig = plots.league(
+            rows[["agency_id", "label", "estimate", "ci_low", "ci_high", "group", "suppressed"]],
+            lang,
+            target=None,
+            highlight=self.agency_id,
+            labels={
+                "title": t("chart_change_league_title", lang),
+                "index": t("axis_change", lang),
+                "programme": t("group_programme", lang),
+                "comparison": t("group_comparison", lang),
+                "suppressed": i18n.fmt_suppressed(lang, self.data.min_report_n),
+            },
+        )
+        parts.append(figure_html(fig, alt=t("alt_change_league", lang)))
+        if self.did is not None and not _missing(self.did.estimate):
+            parts.append(
+                views.paragraph(
+                    t(
+                        "reading_did",
+                        lang,
+                        did=self._fmt(self.did.estimate, 1, signed=True),
+                        interval=i18n.fmt_interval(self.did.ci_low, self.did.ci_high, 1, lang),
+                        k=self.did.k,
+                    )
+                )
+            )
+        elif not self.is_programme:
+            parts.append(views.paragraph(t("reading_is_comparison", lang)))
+        return parts
+
+    def methods(self) -> list[HTML]:
+        keys = [
+            "methods_index",
+            "methods_change",
+            "methods_impact_adjust",
+            "methods_mix",
+            "methods_did",
+        ]
+        if not self.comparison_ids:
+            keys.append("methods_causal")
+        return views.methods_note(self.data, self.lang, self.agency_id, keys)
+
+    def footer(self, params: dict) -> HTML:
+        return views.footer(self.data, self.lang, params)
