@@ -274,3 +274,15 @@ def test_when_interval_excludes_zero_then_verdict_names_the_direction() -> None:
 def test_when_adjusted_p_not_significant_then_verdict_is_no_clear_change() -> None:
     assert verdict(0.5, 9.0, 0.3, p_adj=0.12).direction == "no clear change"
     assert verdict(0.5, 9.0, 0.3, p_adj=0.01).direction == "improved"
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_when_p_values_are_adjusted_then_numpy_formulas_equal_statsmodels(seed):
+    from statsmodels.stats.multitest import multipletests
+
+    from analysis.change import adjust_across_agencies, adjust_within_agency
+
+    p = np.random.default_rng(seed).uniform(0, 0.2, size=17)
+    p[3] = p[5]  # a tie
+    assert np.allclose(adjust_within_agency(p), multipletests(p, method="holm")[1])
+    assert np.allclose(adjust_across_agencies(p), multipletests(p, method="fdr_bh")[1])

@@ -19,7 +19,6 @@ import pandas as pd
 import pingouin as pg
 from numpy.typing import ArrayLike
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from analysis import config
 from analysis.measures import index_estimate, to_index
@@ -49,20 +48,12 @@ def holm(p_values: ArrayLike) -> np.ndarray:
     """Holm-adjusted p-values (Holm, 1979), NaN entries left out and kept as NaN.
 
     :math:`p^{adj}_{(i)} = \\min(1, \\max_{j \\leq i} (m - j + 1)\\, p_{(j)})` over the
-    :math:`m` non-missing p-values sorted ascending, via
-    ``statsmodels.stats.multitest.multipletests(method="holm")``; equals R's
-    ``p.adjust(p, "holm")``.
+    :math:`m` non-missing p-values sorted ascending; equals R's ``p.adjust(p, "holm")``.
+    One implementation serves the project: :func:`analysis.change.adjust_within_agency`.
     """
-    p = np.asarray(p_values, dtype=float)
-    adjusted = np.full(p.shape, np.nan)
-    present = ~np.isnan(p)
-    if present.sum() == 1:
-        # One test needs no adjustment; statsmodels' Holm branch also runs gc.collect() on
-        # every call (0.08 s or more), which adds up over agencies and waves.
-        adjusted[present] = p[present]
-    elif present.any():
-        adjusted[present] = multipletests(p[present], method="holm")[1]
-    return adjusted
+    from analysis.change import adjust_within_agency
+
+    return np.asarray(adjust_within_agency(np.asarray(p_values, dtype=float)), dtype=float)
 
 
 def _welch(x: np.ndarray, y: np.ndarray, confidence: float) -> tuple[float, float, float, float]:
