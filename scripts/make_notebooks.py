@@ -72,6 +72,44 @@ report.header()
     ]
 
 
+def intervention():
+    return [
+        note(
+            "# Intervention report of one agency\n\n"
+            "Parameterised by papermill (`python -m analysis build --phase intervention`). "
+            "It describes the dose of the programme from the activity log "
+            "(`interventions.csv`): the timeline between the two survey waves, staff trained "
+            "against front-line staff (coverage), hours, activity mix and weeks without "
+            "activity, against the other programme agencies. A comparison agency gets a short "
+            "report (header, one sentence, footer): the section calls below then display "
+            "nothing. Every number comes from `analysis.intervention` and "
+            "`analysis.interventions` (tested); this notebook only lays the report out. Cells "
+            "tagged `remove-cell` (like this one) stay out of the HTML."
+        ),
+        parameters(),
+        code(
+            """
+from IPython.display import display
+
+from analysis import plots
+from analysis.dataset import load_study_data
+from analysis.intervention import InterventionReport
+
+plots.use_report_style(lang)
+data = load_study_data(study_dir)
+report = InterventionReport(data, agency_id, lang)
+report.header()
+"""
+        ),
+        code("report.key_findings()"),
+        code("display(*report.when_active())"),
+        code("display(*report.reach())"),
+        code("display(*report.what_done())"),
+        code("display(*report.methods())"),
+        code('report.footer({"agency_id": agency_id, "lang": lang, "study_dir": study_dir})'),
+    ]
+
+
 def impact():
     return [
         note(
@@ -105,7 +143,11 @@ report.header()
     ]
 
 
-NOTEBOOKS = {"01_baseline.ipynb": baseline, "03_impact.ipynb": impact}
+NOTEBOOKS = {
+    "01_baseline.ipynb": baseline,
+    "02_intervention.ipynb": intervention,
+    "03_impact.ipynb": impact,
+}
 
 
 def write(name: str, cells: list) -> Path:

@@ -44,10 +44,26 @@ def demo_data(demo_study):
 
 
 @pytest.fixture(scope="session")
-def built_baseline(small_study, tmp_path_factory):
-    """Baseline reports of two agencies of the small study, built by the real runner."""
+def built_reports(small_study, tmp_path_factory):
+    """Per-agency reports of the small study built by the real runner, in both languages.
+
+    AG01 is the planted decliner, AG02 has a follow-up too small to report (fewer than 10
+    answers) and AG04 is the comparison agency: between them every branch of the
+    baseline, intervention and impact reports that a reader can meet.
+    """
     from analysis.build import build
 
     reports = tmp_path_factory.mktemp("reports")
-    status = build(small_study, reports, jobs=2, phases=["baseline"], agencies=["AG01", "AG02"])
+    status = build(
+        small_study,
+        reports,
+        jobs=2,
+        phases=["baseline", "intervention", "impact"],
+        agencies=["AG01", "AG02", "AG04"],
+    )
     return status, reports
+
+
+@pytest.fixture(scope="session")
+def built_baseline(built_reports):
+    return built_reports

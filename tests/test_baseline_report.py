@@ -136,7 +136,7 @@ def test_when_the_baseline_is_built_then_every_report_and_the_results_exist(buil
         "agency_id", "phase", "wave", "scope", "code", "metric",
         "estimate", "ci_low", "ci_high", "n", "p_value", "p_adj",
     ]  # fmt: skip
-    assert set(results["phase"]) == {"baseline"}
+    assert set(results["phase"]) == {"baseline", "intervention", "impact"}
     assert {"index", "top2box", "alpha", "nps", "n"} <= set(results["metric"])
     assert (reports / "results.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 

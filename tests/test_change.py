@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pingouin as pg
 import pytest
 
 from analysis.change import (
@@ -286,3 +287,22 @@ def test_when_p_values_are_adjusted_then_numpy_formulas_equal_statsmodels(seed):
     p[3] = p[5]  # a tie
     assert np.allclose(adjust_within_agency(p), multipletests(p, method="holm")[1])
     assert np.allclose(adjust_across_agencies(p), multipletests(p, method="fdr_bh")[1])
+
+
+def test_when_sleep_data_compared_then_signed_g_equals_pingouin_and_statsmodels() -> None:
+    # Two independent implementations of the bias-corrected standardised mean difference:
+    # pingouin.compute_effsize(x, y, eftype="hedges") is signed x - y, and statsmodels'
+    # effectsize_smd(mean1, sd1, n1, mean2, sd2, n2) is signed 1 - 2. Both say -0.797 here:
+    # the "after" group (sleep group 1) is worse, so g is negative.
+    from statsmodels.stats.meta_analysis import effectsize_smd
+
+    after, before = np.array(SLEEP_1), np.array(SLEEP_2)
+    result = index_change(before, after, scale_min=0, scale_max=100)
+    by_pingouin = pg.compute_effsize(after, before, paired=False, eftype="hedges")
+    by_statsmodels, _ = effectsize_smd(
+        after.mean(), after.std(ddof=1), after.size, before.mean(), before.std(ddof=1), before.size
+    )
+    assert result["hedges_g"] == pytest.approx(by_pingouin, rel=1e-12)
+    assert result["hedges_g"] == pytest.approx(float(by_statsmodels), rel=1e-12)
+    swapped = index_change(after, before, scale_min=0, scale_max=100)
+    assert swapped["hedges_g"] == pytest.approx(-by_pingouin, rel=1e-12)

@@ -136,3 +136,20 @@ def test_when_segment_missing_then_it_is_a_category_of_its_own() -> None:
 def test_when_a_wave_is_small_then_the_weighted_change_is_suppressed() -> None:
     result = weighted_index_change(_wave(40, 40), _wave(4, 4), "SAT", ["gender"], 1, 5)
     assert result["suppressed"] and math.isnan(result["estimate"]) and result["n2"] == 8
+
+
+def test_when_a_baseline_category_is_absent_at_follow_up_then_it_leaves_the_targets() -> None:
+    # Two baseline men have no gender; no follow-up respondent lacks it. The other 78
+    # baseline respondents are 40 women and 38 men: the renormalised targets, so the
+    # weighted follow-up index is 40/78 * 87.5 + 38/78 * 37.5 = 63.14...
+    baseline, followup = _wave(40, 40), _wave(64, 16)
+    baseline.loc[[78, 79], "gender"] = None
+    result = weighted_index_change(baseline, followup, "SAT", ["gender"], 1, 5)
+    assert result["dropped_categories"] == ["gender=(missing)"]
+    assert result["mean_after"] == pytest.approx(40 / 78 * 87.5 + 38 / 78 * 37.5, rel=1e-12)
+    assert (
+        weighted_index_change(_wave(40, 40), followup, "SAT", ["gender"], 1, 5)[
+            "dropped_categories"
+        ]
+        == []
+    )

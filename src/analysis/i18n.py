@@ -477,6 +477,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "be attributed to it alone.",
         "ar": "في غياب جهات مقارنة، حدث هذا التغير بعد البرنامج لكن لا يمكن نسبته إليه وحده.",
     },
+    "impact_mix_dropped": {
+        "en": "Some baseline respondents belong to a group that no follow-up respondent belongs "
+        "to ({groups}); no weighting can represent them, so the reweighting uses the baseline "
+        "mix of the other groups.",
+        "ar": "بعض مستجيبي القياس القبلي ينتمون إلى فئة لا ينتمي إليها أي من مستجيبي القياس "
+        "البعدي ({groups})؛ ولا يمكن لأي ترجيح تمثيلهم، لذلك يعتمد الترجيح على تركيبة "
+        "الفئات الأخرى في القياس القبلي.",
+    },
+    "segment_not_stated": {"en": "not stated", "ar": "غير مذكور"},
+    "list_separator": {"en": ", ", "ar": "، "},
     "impact_mix_same": {
         "en": "The mix of respondents was similar in both waves; reweighted to the baseline mix "
         "the change is {change} points {interval}.",
@@ -525,6 +535,21 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Change in overall satisfaction and in each part of the service",
         "ar": "التغير في الرضا العام وفي كل جانب من جوانب الخدمة",
     },
+    "caption_detail_dimensions": {
+        "en": "Size of the change, rank test and share who agree: overall satisfaction and each "
+        "part of the service",
+        "ar": "حجم التغير واختبار الرتب ونسبة الموافقين: الرضا العام وكل جانب من جوانب الخدمة",
+    },
+    "caption_detail_items": {
+        "en": "Size of the change, rank test and share who agree: each question",
+        "ar": "حجم التغير واختبار الرتب ونسبة الموافقين: كل سؤال",
+    },
+    "col_g_ci": {"en": "Hedges' g [95% interval]", "ar": "حجم الأثر g [فترة 95%]"},
+    "col_mwu_p": {"en": "Mann-Whitney p", "ar": "p (مان-ويتني)"},
+    "col_top2box_diff": {
+        "en": "Change in share who agree, points [95% interval]",
+        "ar": "التغير في نسبة الموافقين، بالنقاط [فترة 95%]",
+    },
     "caption_change_items": {
         "en": "Change in each question",
         "ar": "التغير في كل سؤال",
@@ -571,6 +596,248 @@ STRINGS: dict[str, dict[str, str]] = {
         "distribution with one fewer degree of freedom than comparison agencies).",
         "ar": "يطرح الفرق في الفروق متوسط تغير جهات المقارنة، وتعامل فترته التغيرَ المفترض "
         "للجهة كجهة مقارنة جديدة (توزيع t بدرجات حرية تقل بواحد عن عدد جهات المقارنة).",
+    },
+    # ======================= intervention report =======================
+    # --- header and section headings -------------------------------------------------------
+    "intervention_period_line": {
+        "en": "Between the two surveys: {start} to {end} ({weeks} weeks)",
+        "ar": "الفترة بين القياسين: من {start} إلى {end} (عدد الأسابيع: {weeks})",
+    },
+    "q_when_active": {
+        "en": "When was the agency active between the two surveys?",
+        "ar": "متى نشطت الجهة بين القياسين؟",
+    },
+    "q_reach": {
+        "en": "How many front-line staff were trained, compared with the other programme agencies?",
+        "ar": "كم موظفًا من موظفي الخطوط الأمامية دُرِّب، مقارنةً بجهات البرنامج الأخرى؟",
+    },
+    # --- findings ----------------------------------------------------------------------------
+    "finding_comparison": {
+        "en": "This is a comparison agency: by design it received no programme activity "
+        "between the two surveys, so that its change can be set against the change of the "
+        "programme agencies.",
+        "ar": "هذه جهة مقارنة: لم تتلقَّ أي نشاط من أنشطة البرنامج بين القياسين وفق تصميم "
+        "الدراسة، كي يُقارَن تغيّرها بتغيّر الجهات المشمولة بالبرنامج.",
+    },
+    "finding_comparison_logged": {
+        "en": "This is a comparison agency, which by design receives no programme activity; "
+        "yet the activity log records {activities} activities and {trained} staff trained for "
+        "it. Check the log: activity here weakens the comparison.",
+        "ar": "هذه جهة مقارنة لا تتلقى أنشطة البرنامج وفق تصميم الدراسة، ومع ذلك يسجّل سجل "
+        "الأنشطة لها {activities} من الأنشطة و{trained} من الموظفين المدرَّبين. يُرجى مراجعة "
+        "السجل، فوجود نشاط هنا يُضعف المقارنة.",
+    },
+    "finding_no_log": {
+        "en": "The study has no activity log (interventions.csv), so the intervention in this "
+        "agency cannot be described.",
+        "ar": "لا تتضمن الدراسة سجلًا للأنشطة (interventions.csv)، لذلك لا يمكن وصف مرحلة "
+        "التدخل في هذه الجهة.",
+    },
+    "finding_no_activity": {
+        "en": "No activity was logged for this programme agency.",
+        "ar": "لم يُسجَّل أي نشاط لهذه الجهة المشمولة بالبرنامج.",
+    },
+    "finding_coverage": {
+        "en": "{trained} of {frontline} front-line staff were trained ({coverage}%), {comparison}.",
+        "ar": "دُرِّب {trained} من موظفي الخطوط الأمامية البالغ عددهم {frontline} "
+        "({coverage}%)، {comparison}.",
+    },
+    "finding_coverage_alone": {
+        "en": "{trained} of {frontline} front-line staff were trained ({coverage}%).",
+        "ar": "دُرِّب {trained} من موظفي الخطوط الأمامية البالغ عددهم {frontline} ({coverage}%).",
+    },
+    "finding_coverage_over_100": {
+        "en": "The log counts {trained} trainees against {frontline} front-line staff "
+        "({coverage}%), more than the whole staff: some people were probably counted at more "
+        "than one session.",
+        "ar": "يسجّل السجل {trained} حالة تدريب مقابل {frontline} من موظفي الخطوط الأمامية "
+        "({coverage}%)، أي أكثر من عدد الموظفين كله؛ والأرجح أن بعضهم احتُسب في أكثر من جلسة.",
+    },
+    "finding_coverage_unknown": {
+        "en": "{trained} staff were trained; the agency's number of front-line staff is not "
+        "recorded in agencies.csv, so its coverage cannot be computed.",
+        "ar": "دُرِّب {trained} من الموظفين؛ ولم يُسجَّل عدد موظفي الخطوط الأمامية للجهة في "
+        "agencies.csv، لذلك لا يمكن حساب نسبة التغطية.",
+    },
+    "median_above": {
+        "en": "above the programme median of {median}%",
+        "ar": "وهي نسبة أعلى من وسيط جهات البرنامج ({median}%)",
+    },
+    "median_below": {
+        "en": "below the programme median of {median}%",
+        "ar": "وهي نسبة أقل من وسيط جهات البرنامج ({median}%)",
+    },
+    "median_at": {
+        "en": "the same as the programme median of {median}%",
+        "ar": "وهي نسبة مساوية لوسيط جهات البرنامج ({median}%)",
+    },
+    "finding_activity_between": {
+        "en": "The agency logged {activities} activities ({hours} hours) over the {span} "
+        "weeks between the two surveys; {idle} of those weeks had no activity.",
+        "ar": "سجّلت الجهة {activities} من الأنشطة بمجموع ساعات بلغ {hours} خلال الأسابيع "
+        "الفاصلة بين القياسين وعددها {span}؛ ولم يُسجَّل أي نشاط في {idle} منها.",
+    },
+    "finding_activity_own_span": {
+        "en": "The agency logged {activities} activities ({hours} hours) over the {span} "
+        "weeks from its first to its last activity; {idle} of those weeks had no activity.",
+        "ar": "سجّلت الجهة {activities} من الأنشطة بمجموع ساعات بلغ {hours} خلال الأسابيع "
+        "الممتدة من أول نشاط إلى آخره وعددها {span}؛ ولم يُسجَّل أي نشاط في {idle} منها.",
+    },
+    "finding_dose_rank": {
+        "en": "Its coverage ranks {rank} of {total} programme agencies; its {hours} hours of "
+        "activity compare with a programme median of {median_hours} hours.",
+        "ar": "تأتي الجهة في المرتبة {rank} من {total} بين جهات البرنامج في نسبة التغطية؛ "
+        "وبلغ مجموع ساعات أنشطتها {hours} ساعة مقابل وسيط قدره {median_hours} ساعة لجهات "
+        "البرنامج.",
+    },
+    "finding_dose_hours": {
+        "en": "Its {hours} hours of activity compare with a programme median of "
+        "{median_hours} hours.",
+        "ar": "بلغ مجموع ساعات أنشطة الجهة {hours} ساعة مقابل وسيط قدره {median_hours} ساعة "
+        "لجهات البرنامج.",
+    },
+    "finding_mix": {
+        "en": "Most of the time went to {activity}: {share}% of the hours logged.",
+        "ar": "استأثر نشاط «{activity}» بالنصيب الأكبر من الوقت: {share}% من مجموع الساعات "
+        "المسجلة.",
+    },
+    "finding_longest_gap": {
+        "en": "The longest stretch without activity lasted {weeks} weeks, from {start} to {end}.",
+        "ar": "امتدت أطول فترة دون أي نشاط {weeks} من الأسابيع، من {start} إلى {end}.",
+    },
+    "finding_gap_after_baseline": {
+        "en": "No activity was logged in the first {weeks} weeks after the baseline survey "
+        "(until {end}).",
+        "ar": "لم يُسجَّل أي نشاط في الأسابيع الأولى بعد القياس القبلي وعددها {weeks} (حتى {end}).",
+    },
+    "finding_gap_before_followup": {
+        "en": "No activity was logged in the last {weeks} weeks before the follow-up survey "
+        "(from {start}).",
+        "ar": "لم يُسجَّل أي نشاط في الأسابيع الأخيرة قبل القياس البعدي وعددها {weeks} (منذ {start}).",
+    },
+    # --- readings ------------------------------------------------------------------------------
+    "reading_timeline": {
+        "en": "Each dot is one activity, larger when more staff were trained; the shaded "
+        "bands are the fieldwork periods of the two surveys. {active} of the {span} weeks "
+        "between them had at least one activity.",
+        "ar": "تمثل كل نقطة نشاطًا واحدًا، ويكبر حجمها بزيادة عدد الموظفين المدرَّبين؛ "
+        "والأشرطة المظللة هي فترات العمل الميداني للقياسين. وشهد {active} من الأسابيع الـ{span} "
+        "بينهما نشاطًا واحدًا على الأقل.",
+    },
+    "reading_outside_span": {
+        "en": "{outside} of the logged activities fall outside the period between the two "
+        "surveys; they count towards coverage and hours, but not towards the weeks.",
+        "ar": "يقع {outside} من الأنشطة المسجلة خارج الفترة الفاصلة بين القياسين؛ وهي محسوبة "
+        "في نسبة التغطية والساعات، لا في عدد الأسابيع.",
+    },
+    "reading_no_activity": {
+        "en": "No activity was logged for this agency.",
+        "ar": "لم يُسجَّل أي نشاط لهذه الجهة.",
+    },
+    # --- tables --------------------------------------------------------------------------------
+    "caption_activity_log": {
+        "en": "Activities logged by the agency",
+        "ar": "الأنشطة التي سجّلتها الجهة",
+    },
+    "caption_dose": {
+        "en": "The agency's dose of the programme against the median of the programme agencies",
+        "ar": "جرعة البرنامج في الجهة مقارنةً بوسيط جهات البرنامج",
+    },
+    "caption_activity_mix": {
+        "en": "Activities, hours and staff trained by type of activity",
+        "ar": "الأنشطة والساعات والموظفون المدرَّبون حسب نوع النشاط",
+    },
+    "col_measure": {"en": "Measure", "ar": "المقياس"},
+    "col_this_agency": {"en": "This agency", "ar": "هذه الجهة"},
+    "col_programme_median": {"en": "Programme median", "ar": "وسيط جهات البرنامج"},
+    "col_activities": {"en": "Activities", "ar": "عدد الأنشطة"},
+    "col_hours_share": {"en": "Share of hours (%)", "ar": "نسبة الساعات (%)"},
+    "col_frontline": {"en": "Front-line staff", "ar": "موظفو الخطوط الأمامية"},
+    "row_activities": {"en": "Activities logged", "ar": "الأنشطة المسجلة"},
+    "row_hours": {"en": "Hours of activity", "ar": "ساعات الأنشطة"},
+    "row_weeks_active": {
+        "en": "Weeks with activity between the surveys",
+        "ar": "الأسابيع التي شهدت نشاطًا بين القياسين",
+    },
+    "row_weeks_idle": {
+        "en": "Weeks without activity between the surveys",
+        "ar": "الأسابيع الخالية من النشاط بين القياسين",
+    },
+    # --- charts --------------------------------------------------------------------------------
+    "chart_timeline_title": {
+        "en": "Activities between the two surveys",
+        "ar": "الأنشطة بين القياسين",
+    },
+    "chart_coverage_title": {
+        "en": "Front-line staff trained in each programme agency (%)",
+        "ar": "نسبة موظفي الخطوط الأمامية المدرَّبين في كل جهة من جهات البرنامج (%)",
+    },
+    "axis_coverage": {
+        "en": "Staff trained (% of front-line staff)",
+        "ar": "الموظفون المدرَّبون (% من موظفي الخطوط الأمامية)",
+    },
+    "not_recorded": {"en": "not recorded", "ar": "غير مسجل"},
+    "alt_timeline": {
+        "en": "Timeline of the agency's {activities} logged activities, one row per type of "
+        "activity, with the fieldwork periods of the two surveys shaded; {active} of the "
+        "{span} weeks between the surveys had activity.",
+        "ar": "خط زمني لأنشطة الجهة المسجلة وعددها {activities}، بصف لكل نوع من الأنشطة، مع "
+        "تظليل فترات العمل الميداني للقياسين؛ وشهد {active} من الأسابيع الـ{span} بين القياسين "
+        "نشاطًا.",
+    },
+    "alt_coverage_league": {
+        "en": "Dot chart of the share of front-line staff trained in {total} programme "
+        "agencies, highest first; this agency is highlighted at {coverage}%, rank {rank} of "
+        "{total}.",
+        "ar": "مخطط نقطي لنسبة موظفي الخطوط الأمامية المدرَّبين في {total} من جهات البرنامج "
+        "مرتبة من الأعلى؛ والجهة مميزة عند {coverage}% في المرتبة {rank} من {total}.",
+    },
+    "alt_coverage_league_unranked": {
+        "en": "Dot chart of the share of front-line staff trained in {total} programme "
+        "agencies, highest first; this agency's coverage is not known.",
+        "ar": "مخطط نقطي لنسبة موظفي الخطوط الأمامية المدرَّبين في {total} من جهات البرنامج "
+        "مرتبة من الأعلى؛ ونسبة التغطية في هذه الجهة غير معروفة.",
+    },
+    # --- methods -------------------------------------------------------------------------------
+    "methods_coverage": {
+        "en": "Coverage is the number of staff trained in the activity log divided by the "
+        "agency's front-line staff (agencies.csv), in percent. A person trained at two "
+        "sessions is counted twice, so coverage can exceed 100%.",
+        "ar": "نسبة التغطية هي عدد الموظفين المدرَّبين في سجل الأنشطة مقسومًا على عدد موظفي "
+        "الخطوط الأمامية في الجهة (agencies.csv)، بالنسبة المئوية. ويُحتسب من حضر جلستين مرتين، "
+        "لذلك قد تتجاوز النسبة 100%.",
+    },
+    "methods_span": {
+        "en": "The period between the surveys runs from the day after baseline fieldwork "
+        "ends to the day before follow-up fieldwork starts. Weeks are calendar weeks from "
+        "Monday to Sunday (ISO 8601); a week without activity is one in which the log records "
+        "none.",
+        "ar": "تمتد الفترة بين القياسين من اليوم التالي لانتهاء العمل الميداني للقياس القبلي "
+        "إلى اليوم السابق لبدء العمل الميداني للقياس البعدي. والأسابيع أسابيع تقويمية من "
+        "الاثنين إلى الأحد (ISO 8601)؛ والأسبوع الخالي من النشاط هو ما لم يسجّل فيه السجل أي "
+        "نشاط.",
+    },
+    "methods_median": {
+        "en": "The programme median is the middle value among the programme agencies; "
+        "comparison agencies receive no activity by design and are left out.",
+        "ar": "وسيط جهات البرنامج هو القيمة الوسطى بين الجهات المشمولة بالبرنامج؛ وتُستبعد جهات "
+        "المقارنة لأنها لا تتلقى أي نشاط وفق تصميم الدراسة.",
+    },
+    "methods_self_reported": {
+        "en": "The activity log is reported by the agencies themselves and is not verified "
+        "independently; it records what was done, not how well. It counts every activity "
+        "rather than a sample, so no confidence intervals are given.",
+        "ar": "تُعِدّ الجهات سجل الأنشطة بنفسها ولا يُتحقق منه بصورة مستقلة؛ وهو يبيّن ما نُفِّذ لا "
+        "مدى جودته. ولأنه يحصي كل الأنشطة لا عينة منها، لا تُعرض له فترات ثقة.",
+    },
+    # --- activity types of the log (matched on the normalised text; others shown as written)
+    "activity_type_ambassador_training": {"en": "Ambassador training", "ar": "تدريب السفير"},
+    "activity_type_staff_workshop": {"en": "Staff workshop", "ar": "ورشة عمل للموظفين"},
+    "activity_type_coaching": {"en": "Coaching", "ar": "إرشاد وتوجيه"},
+    "activity_type_field_visit": {"en": "Field visit", "ar": "زيارة ميدانية"},
+    "activity_type_procedure_documentation": {
+        "en": "Procedure documentation",
+        "ar": "توثيق الإجراءات",
     },
 }
 

@@ -874,7 +874,8 @@ def likert_before_after(
     with mpl.rc_context(report_rc(lang)):
         extra = 1.3 + (0.35 if lab.get("title") else 0)
         n_lines = _n_lines(list(headings.values()))
-        fig = _new_figure(_rows_height(len(rows), n_lines, extra) * 0.92)
+        # Arabic headings stand taller (marks above and below the letters): more room.
+        fig = _new_figure(_rows_height(len(rows), n_lines, extra) * (1.05 if rtl else 0.92))
         ax = fig.add_subplot()
         _draw_likert(fig, ax, rows, codes, neutral, scale_labels, lab, rtl, bar_height=0.8)
         for tick, row in zip(ax.yaxis.get_major_ticks(), rows, strict=True):

@@ -295,6 +295,10 @@ def table_html(
             else:
                 text = _esc(_format_cell(value, specs[col], lang))
                 classes = ["num"] if is_number[col] else []
+                if is_number[col] and lang == "ar" and text:
+                    # "+15.6 [11.0، 20.2]" in an Arabic table: without its own left-to-right
+                    # run the sign and the interval trade places.
+                    text = f'<bdi dir="ltr">{text}</bdi>'
             cls = f' class="{" ".join(classes)}"' if classes else ""
             if row_header and col_pos == 0:
                 out.append(f'<th scope="row"{cls}>{text}</th>')

@@ -29,6 +29,12 @@ def _baseline(data: StudyData) -> pd.DataFrame:
     return baseline_results(data)
 
 
+def _intervention(data: StudyData) -> pd.DataFrame:
+    from analysis.intervention import intervention_results
+
+    return intervention_results(data)
+
+
 def _impact(data: StudyData) -> pd.DataFrame:
     from analysis.impact import impact_results
 
@@ -37,6 +43,7 @@ def _impact(data: StudyData) -> pd.DataFrame:
 
 PHASE_RESULTS: dict[str, Callable[[StudyData], pd.DataFrame]] = {
     "baseline": _baseline,
+    "intervention": _intervention,
     "impact": _impact,
 }
 

@@ -202,13 +202,23 @@ def weighted_index_change(
         math.nan,
     )
     result.update(n1=n1, n2=n2, suppressed=min(n1, n2) < max(min_report_n, 2))
+    result["dropped_categories"] = []
     if result["suppressed"]:
         return result
 
     def index(frame: pd.DataFrame) -> np.ndarray:
         return (frame[value].to_numpy(dtype=float) - scale_min) / (scale_max - scale_min) * 100
 
-    margins = {v: before[v].value_counts(normalize=True) for v in by}
+    # A baseline category that no follow-up respondent has (say, the one baseline respondent
+    # who left age blank) cannot be reached by any weights: it leaves the targets, which are
+    # renormalised over the categories both waves have, and the result names it.
+    margins, dropped = {}, []
+    for variable in by:
+        shares = before[variable].value_counts(normalize=True)
+        present = shares.index.isin(after[variable].unique())
+        dropped += [f"{variable}={category}" for category in shares.index[~present]]
+        margins[variable] = shares[present] / shares[present].sum()
+    result["dropped_categories"] = sorted(dropped)
     weights = rake(after[list(by)], margins) if by else pd.Series(1.0, index=after.index)
     x0, x1 = index(before), index(after)
     mean0, se0 = weighted_mean_se(x0, np.ones(n1))

@@ -1,0 +1,225 @@
+"""The impact report: recovery of planted changes, its sentences and the rendered HTML."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.impact import (
+    ImpactReport,
+    agency_change_rows,
+    change_rows,
+    impact_results,
+    outcome_change_rows,
+)
+from analysis.report import check_self_contained
+
+SEEDS = (101, 102, 103)
+
+
+def _html(displayables) -> str:
+    if not isinstance(displayables, list):
+        displayables = [displayables]
+    return "".join(d.data for d in displayables)
+
+
+@pytest.fixture(scope="module")
+def seeded_studies(tmp_path_factory) -> list[tuple[dict, pd.DataFrame]]:
+    """Three simulated 30-agency studies: (truth, every change row) of each."""
+    from analysis.dataset import load_study_data
+    from analysis.simulate import simulate_study
+
+    studies = []
+    for seed in SEEDS:
+        study_dir = tmp_path_factory.mktemp(f"seed-{seed}") / "raw"
+        simulate_study(study_dir, agencies=30, seed=seed, responses=150)
+        truth = json.loads((study_dir / "truth.json").read_text(encoding="utf-8"))
+        studies.append((truth, change_rows(load_study_data(study_dir))))
+    return studies
+
+
+# --- recovery of the simulator's planted changes ----------------------------------------------
+
+
+def _coverage(studies, scopes: tuple[str, ...]) -> tuple[int, int]:
+    covered = total = 0
+    for truth, rows in studies:
+        diffs = rows[rows["metric"] == "index_diff"].set_index(["agency_id", "code"])
+        for agency_id, planted in truth["agencies"].items():
+            targets = {}
+            if "outcome" in scopes:
+                targets[truth_outcome_code(rows)] = planted["change"]["outcome"]
+            for scope in ("dimensions", "items"):
+                if scope in scopes:
+                    targets |= planted["change"][scope]
+            for code, true_change in targets.items():
+                row = diffs.loc[(agency_id, code)]
+                if np.isnan(row["estimate"]):
+                    continue  # suppressed: fewer than 10 answers
+                total += 1
+                covered += bool(row["ci_low"] <= true_change <= row["ci_high"])
+    return covered, total
+
+
+def truth_outcome_code(rows: pd.DataFrame) -> str:
+    return rows.loc[rows["scope"] == "outcome", "code"].iloc[0]
+
+
+def test_when_planted_changes_are_estimated_then_95pct_cis_cover_them_90_to_99pct(
+    seeded_studies,
+):
+    covered, total = _coverage(seeded_studies, ("outcome",))
+    assert total >= 80  # 3 seeds x 29 reportable agencies
+    assert 0.90 <= covered / total <= 0.99, f"{covered}/{total}"
+    covered, total = _coverage(seeded_studies, ("dimensions", "items"))
+    assert total >= 1500
+    assert 0.90 <= covered / total <= 0.99, f"{covered}/{total}"
+
+
+def test_when_the_true_change_is_large_then_the_sign_of_g_is_right(seeded_studies):
+    checked = 0
+    for truth, rows in seeded_studies:
+        g = rows[(rows["scope"] == "outcome") & (rows["metric"] == "hedges_g")]
+        g = g.set_index("agency_id")["estimate"]
+        for agency_id, planted in truth["agencies"].items():
+            true_g = planted["hedges_g_outcome"]
+            if abs(true_g) >= 0.3 and np.isfinite(g[agency_id]):
+                checked += 1
+                assert np.sign(g[agency_id]) == np.sign(true_g), (agency_id, true_g)
+    assert checked >= 15  # 20 agency-seeds with |true g| >= 0.3 in these three studies
+
+
+def test_when_an_agency_declines_then_its_verdict_says_declined(demo_data):
+    truth = json.loads((demo_data.study_dir / "truth.json").read_text(encoding="utf-8"))
+    report = ImpactReport(demo_data, truth["declining_agency"], "en")
+    assert report.headline["verdict"].direction == "declined"
+    assert report.findings()[0].startswith("Satisfaction fell from")
+
+
+# --- numbers of one agency --------------------------------------------------------------------
+
+
+def test_when_one_agencys_changes_are_computed_then_they_equal_its_rows_of_the_full_table(
+    small_data,
+):
+    everything = change_rows(small_data)
+    outcome_rows = outcome_change_rows(small_data)
+    for agency_id in small_data.agencies["agency_id"]:
+        expected = everything[everything["agency_id"] == agency_id].reset_index(drop=True)
+        got = agency_change_rows(small_data, agency_id, outcome_rows).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected)
+
+
+def test_when_headline_p_is_adjusted_then_it_is_bh_across_agencies(small_data):
+    from statsmodels.stats.multitest import multipletests
+
+    rows = outcome_change_rows(small_data)
+    headline = rows[rows["metric"] == "index_diff"].dropna(subset=["p_value"])
+    expected = multipletests(headline["p_value"], method="fdr_bh")[1]
+    np.testing.assert_allclose(headline["p_adj"], expected, rtol=1e-12)
+
+
+def test_when_the_demo_agency_is_set_against_comparison_agencies_then_did_is_the_difference(
+    demo_data,
+):
+    report = ImpactReport(demo_data, "AG05", "en")
+    rows = outcome_change_rows(demo_data)
+    diffs = rows[rows["metric"] == "index_diff"].set_index("agency_id")["estimate"]
+    comparison = diffs[report.comparison_ids]
+    assert report.did.k == len(report.comparison_ids) == 6
+    assert report.did.comparison_mean == pytest.approx(comparison.mean(), rel=1e-12)
+    assert report.did.estimate == pytest.approx(diffs["AG05"] - comparison.mean(), rel=1e-12)
+    assert report.did.ci_low < report.did.estimate < report.did.ci_high
+
+
+def test_when_the_follow_up_is_tiny_then_the_report_says_so_and_shows_no_estimate(small_data):
+    report = ImpactReport(small_data, "AG02", "en")  # planted: fewer than 10 follow-up answers
+    assert report.headline["suppressed"]
+    assert report.headline["n_after"] < 10
+    findings = report.findings()
+    assert len(findings) == 1
+    assert "cannot be reported" in findings[0] and f"{report.headline['n_after']} " in findings[0]
+    rows = impact_results(small_data)
+    tiny = rows[(rows["agency_id"] == "AG02") & (rows["metric"] == "index_diff")]
+    assert tiny["estimate"].isna().all() and (tiny["n"] > 0).all()
+
+
+def test_when_there_are_no_comparison_agencies_then_no_causal_claim_is_made(small_data):
+    programme = small_data.agencies[small_data.agencies["group"] == "programme"]
+    no_comparison = replace(
+        small_data,
+        agencies=programme,
+        responses=small_data.responses[small_data.responses["agency_id"].isin(programme.agency_id)],
+    )
+    report = ImpactReport(no_comparison, "AG03", "en")
+    assert report.did is None
+    text = " ".join(report.findings())
+    assert "cannot be attributed to it alone" in text
+    assert not re.search(r"\b(because of|thanks to|caused|due to the programme)\b", text)
+
+
+def test_when_an_unknown_language_is_asked_then_the_error_says_which(small_data):
+    with pytest.raises(ValueError, match="fr"):
+        ImpactReport(small_data, "AG01", "fr")
+
+
+# --- end to end: the runner's HTML ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+@pytest.mark.parametrize("agency", ["AG01", "AG02", "AG04"])
+def test_when_an_impact_report_is_opened_then_it_is_self_contained_and_accessible(
+    built_reports, agency, lang
+):
+    status, reports = built_reports
+    assert status == 0
+    html = (reports / agency / f"impact.{lang}.html").read_text(encoding="utf-8")
+    assert check_self_contained(html) == []
+    assert not re.search(r"<(script|link)\b[^>]*(src|href)\s*=\s*[\"']?(https?:)?//", html)
+    assert not re.search(r'class="[^"]*jp-(InputArea|InputPrompt|OutputPrompt)\b', html)
+    assert "Traceback" not in html and "import " not in html
+    direction = "rtl" if lang == "ar" else "ltr"
+    assert f'<html lang="{lang}" dir="{direction}">' in html
+    images = re.findall(r"<img\b[^>]*>", html)
+    assert all(re.search(r'alt="[^"]{10,}"', img) for img in images)
+    assert len(images) >= (0 if agency == "AG02" else 3)
+
+
+def test_when_the_impact_headline_is_read_then_it_equals_the_results_table(built_reports):
+    _, reports = built_reports
+    results = pd.read_csv(reports / "results.csv", encoding="utf-8-sig", dtype={"agency_id": str})
+    row = results[
+        (results["agency_id"] == "AG01")
+        & (results["scope"] == "outcome")
+        & (results["metric"] == "index_diff")
+    ].iloc[0]
+    html = (reports / "AG01" / "impact.en.html").read_text(encoding="utf-8")
+    found = re.search(r"a change of ([+−-]?\d+) points \[([−-]?\d+), ([−-]?\d+)\]", html)
+    assert found, "headline sentence missing"
+    shown = [int(x.replace("−", "-")) for x in found.groups()]
+    expected = [row["estimate"], row["ci_low"], row["ci_high"]]
+    assert shown == [int(np.floor(x + 0.5)) for x in expected]
+
+
+def test_when_the_follow_up_is_tiny_then_the_built_report_explains_instead_of_estimating(
+    built_reports,
+):
+    _, reports = built_reports
+    html = (reports / "AG02" / "impact.en.html").read_text(encoding="utf-8")
+    assert "The change cannot be reported for this agency" in html
+    assert "a change of" not in html
+
+
+def test_when_the_portal_is_written_then_it_links_the_intervention_and_impact_reports(
+    built_reports,
+):
+    _, reports = built_reports
+    portal = (reports / "index.html").read_text(encoding="utf-8")
+    for phase in ("intervention", "impact"):
+        for lang in ("ar", "en"):
+            assert f'href="AG01/{phase}.{lang}.html"' in portal
