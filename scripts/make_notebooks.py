@@ -143,10 +143,52 @@ report.header()
     ]
 
 
+def regional():
+    return [
+        note(
+            "# Regional forum report\n\n"
+            "Parameterised by papermill (`python -m analysis build --phase regional`); no agency "
+            "parameter. The league table of every agency (follow-up rank with its 95% interval, "
+            "target flag, change with Benjamini-Hochberg across agencies), the programme effect "
+            "(DerSimonian-Laird random-effects pooling of Hedges' g, forest plot), the "
+            "difference-in-differences against the comparison agencies (wild cluster "
+            "bootstrap), the dose-response on training coverage, the agency x dimension heatmap "
+            "and the best improvers' activity profile. Every number comes from "
+            "`analysis.regional` (computed once per study; `regional_results` writes the same "
+            "numbers to results.csv); this notebook only lays the report out."
+        ),
+        parameters(agency=False),
+        code(
+            """
+from IPython.display import display
+
+from analysis import plots
+from analysis.dataset import load_study_data
+from analysis.regional import RegionalReport
+
+plots.use_report_style(lang)
+data = load_study_data(study_dir)
+report = RegionalReport(data, lang)
+report.header()
+"""
+        ),
+        code("report.key_findings()"),
+        code("display(*report.league_section())"),
+        code("display(*report.programme_effect_section())"),
+        code("display(*report.did_section())"),
+        code("display(*report.dose_section())"),
+        code("display(*report.heatmap_section())"),
+        code("display(*report.best_practices())"),
+        code("display(*report.methods())"),
+        code('report.footer({"lang": lang, "study_dir": study_dir})'),
+    ]
+
+
 NOTEBOOKS = {
     "01_baseline.ipynb": baseline,
     "02_intervention.ipynb": intervention,
     "03_impact.ipynb": impact,
+    "04_regional.ipynb": regional,
 }
 
 

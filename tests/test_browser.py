@@ -194,6 +194,24 @@ REAL_PROBE_JS = r"""
   out.images = document.images.length;
   out.imagesLoaded = [...document.images].every(img => img.complete && img.naturalWidth > 0);
   out.findings = document.querySelectorAll(".key-findings li").length;
+  // Every signed number of the page's text ("+16", "-0.22"): is its sign drawn on the left
+  // of its digits, as numbers read in Arabic too?
+  out.signs = 0;
+  out.misplacedSigns = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    for (const m of node.data.matchAll(/(^|[^0-9.])([+\-\u2212])([0-9]+(\.[0-9]+)?)/g)) {
+      const at = m.index + m[1].length;
+      const sign = document.createRange();
+      sign.setStart(node, at); sign.setEnd(node, at + 1);
+      const digits = document.createRange();
+      digits.setStart(node, at + 1); digits.setEnd(node, at + 1 + m[3].length);
+      const a = sign.getBoundingClientRect(), b = digits.getBoundingClientRect();
+      if (a.width === 0 || b.width === 0) continue;  // not rendered
+      out.signs += 1;
+      if (a.left > b.left) out.misplacedSigns.push(node.data.slice(Math.max(0, at - 20), at + 12));
+    }
+  }
   const pre = document.createElement("pre");
   pre.id = "probe-results";
   pre.textContent = JSON.stringify(out);
@@ -237,5 +255,8 @@ def test_when_a_built_report_opens_then_it_renders_and_passes_axe(
     serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)
     assert result["direction"] == ("rtl" if lang == "ar" else "ltr")
+    assert result["misplacedSigns"] == [], "sign drawn right of its number in right-to-left text"
+    if phase == "impact":
+        assert result["signs"] >= 5  # the changes of the key findings were all looked at
     assert result["images"] >= MIN_IMAGES[phase] and result["imagesLoaded"]
     assert 3 <= result["findings"] <= 5

@@ -96,6 +96,13 @@ def test_when_a_negative_number_is_formatted_in_arabic_then_a_left_to_right_mark
     assert fmt_num(-3.14, 1, "en") == "-3.1"
 
 
+def test_when_a_change_is_formatted_then_positive_values_get_a_plus_isolated_in_arabic():
+    assert fmt_num(3.14, 1, "en", signed=True) == "+3.1"
+    assert fmt_num(3.14, 1, "ar", signed=True) == LRM + "+3.1"
+    assert fmt_num(-3.14, 1, "ar", signed=True) == LRM + "-3.1"
+    assert fmt_num(0.04, 1, "en", signed=True) == "0.0"  # rounds to zero: no sign
+
+
 @pytest.mark.parametrize(
     ("lo", "hi", "decimals", "lang", "expected"),
     [

@@ -839,6 +839,368 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Procedure documentation",
         "ar": "توثيق الإجراءات",
     },
+    # ======================= regional report =======================
+    "regional_scope_line": {
+        "en": "{programme} programme agencies and {comparison} comparison agencies; "
+        "{answers} interviews analysed",
+        "ar": "عدد الجهات المشمولة بالبرنامج: {programme}؛ عدد جهات المقارنة: {comparison}؛ "
+        "عدد المقابلات المحللة: {answers}",
+    },
+    # --- findings ------------------------------------------------------------------------------
+    "regional_pooled_up": {
+        "en": "Across the {k} programme agencies, satisfaction rose: the pooled effect is "
+        "g = {g} {interval}, a {size} effect.",
+        "ar": "ارتفع الرضا في الجهات المشمولة بالبرنامج (وعددها {k}): حجم الأثر المجمّع "
+        "g = {g} {interval}، وهو أثر {size}.",
+    },
+    "regional_pooled_down": {
+        "en": "Across the {k} programme agencies, satisfaction fell: the pooled effect is "
+        "g = {g} {interval}, a {size} effect.",
+        "ar": "انخفض الرضا في الجهات المشمولة بالبرنامج (وعددها {k}): حجم الأثر المجمّع "
+        "g = {g} {interval}، وهو أثر {size}.",
+    },
+    "regional_pooled_flat": {
+        "en": "Across the {k} programme agencies, satisfaction shows no clear change: the "
+        "pooled effect is g = {g} {interval}.",
+        "ar": "لا يظهر تغير واضح في الرضا في الجهات المشمولة بالبرنامج (وعددها {k}): حجم الأثر "
+        "المجمّع g = {g} {interval}.",
+    },
+    "regional_prediction": {
+        "en": "Agencies differ (I² = {i2}%): in a new agency the effect is expected between "
+        "{pi_low} and {pi_high} (95% prediction interval).",
+        "ar": "تتفاوت الجهات فيما بينها (I² = {i2}%): ويُتوقَّع أن يقع الأثر في جهة جديدة بين "
+        "{pi_low} و{pi_high} (فترة تنبؤ 95%).",
+    },
+    "regional_pooled_none": {
+        "en": "No programme agency has enough answers in both waves, so the programme effect "
+        "cannot be estimated.",
+        "ar": "لا توجد جهة مشمولة بالبرنامج لديها إجابات كافية في القياسين، لذلك لا يمكن تقدير "
+        "أثر البرنامج.",
+    },
+    "regional_did": {
+        "en": "The satisfaction index changed by {programme} points in the programme agencies "
+        "and by {comparison} points in the {k_comparison} comparison agencies: a "
+        "difference-in-differences of {did} points {interval} ({p}).",
+        "ar": "تغيّر مؤشر الرضا بمقدار {programme} نقطة في الجهات المشمولة بالبرنامج، وبمقدار "
+        "{comparison} نقطة في جهات المقارنة (وعددها {k_comparison}): أي فرق في الفروق قدره "
+        "{did} نقطة {interval} ({p}).",
+    },
+    "regional_did_clear": {
+        "en": "The programme agencies improved more than the comparison agencies.",
+        "ar": "تحسّنت الجهات المشمولة بالبرنامج أكثر من جهات المقارنة.",
+    },
+    "regional_did_unclear": {
+        "en": "The interval includes zero: with only {k_comparison} comparison agencies, the "
+        "programme's extra gain over the change that happened anyway is not yet clear.",
+        "ar": "تتضمن الفترة الصفر: ومع وجود {k_comparison} فقط من جهات المقارنة، لم تتضح بعدُ "
+        "الزيادة التي أضافها البرنامج على التغير الذي كان سيحدث على أي حال.",
+    },
+    "regional_no_did": {
+        "en": "Fewer than two comparison agencies have enough answers in both waves, so the "
+        "programme agencies' change cannot be set against a comparison: the change after the "
+        "programme cannot be attributed to the programme alone.",
+        "ar": "لدى أقل من جهتَي مقارنة إجابات كافية في القياسين، لذلك لا يمكن مقارنة تغير "
+        "الجهات المشمولة بالبرنامج بتغير جهات مقارنة، ولا يمكن نسبة التغير بعد البرنامج إلى "
+        "البرنامج وحده.",
+    },
+    "regional_league": {
+        "en": "{improved} of {total} agencies improved clearly and {declined} declined clearly "
+        "(after adjusting for the number of agencies compared); at follow-up {below} are "
+        "clearly below the target of {target}.",
+        "ar": "عدد الجهات التي تحسّنت بوضوح: {improved} من أصل {total}، والتي تراجعت بوضوح: "
+        "{declined} (بعد التعديل لعدد الجهات المقارنة)؛ وعدد الجهات الأقل بوضوح من المستهدف "
+        "{target} في القياس البعدي: {below}.",
+    },
+    "regional_dose_up": {
+        "en": "Agencies that trained a larger share of their front-line staff tended to improve "
+        "more: {slope} index points per 10 percentage points of coverage {interval}, across "
+        "{k} programme agencies. This is an association, not proof that the training caused "
+        "the improvement.",
+        "ar": "مالت الجهات التي درّبت نسبة أكبر من موظفي الخطوط الأمامية إلى تحسّن أكبر: "
+        "{slope} نقطة في المؤشر لكل 10 نقاط مئوية من التغطية {interval}، عبر {k} من الجهات "
+        "المشمولة بالبرنامج. وهذا ارتباط، لا دليل على أن التدريب هو سبب التحسن.",
+    },
+    "regional_dose_down": {
+        "en": "Agencies that trained a larger share of their front-line staff tended to improve "
+        "less: {slope} index points per 10 percentage points of coverage {interval}, across "
+        "{k} programme agencies. This is an association, not a cause.",
+        "ar": "مالت الجهات التي درّبت نسبة أكبر من موظفي الخطوط الأمامية إلى تحسّن أقل: "
+        "{slope} نقطة في المؤشر لكل 10 نقاط مئوية من التغطية {interval}، عبر {k} من الجهات "
+        "المشمولة بالبرنامج. وهذا ارتباط، لا علاقة سببية.",
+    },
+    "regional_dose_flat": {
+        "en": "Across {k} programme agencies, the change is not clearly associated with training "
+        "coverage: {slope} index points per 10 percentage points of coverage {interval}.",
+        "ar": "لا يرتبط التغير ارتباطًا واضحًا بنسبة التغطية بالتدريب عبر {k} من الجهات المشمولة "
+        "بالبرنامج: {slope} نقطة في المؤشر لكل 10 نقاط مئوية من التغطية {interval}.",
+    },
+    "regional_dose_none": {
+        "en": "Too few programme agencies have both a change and a known training coverage to "
+        "relate the two.",
+        "ar": "عدد الجهات المشمولة بالبرنامج التي يتوفر لها تغير ونسبة تغطية معروفة أقل من أن "
+        "يُربط بينهما.",
+    },
+    "regional_suppressed": {
+        "en": "Not ranked and left out of the programme-level estimates (fewer than {min_n} "
+        "answers in a wave): {names}.",
+        "ar": "جهات لم تُرتَّب ولم تدخل في تقديرات البرنامج الإجمالية (أقل من {min_n} إجابات في "
+        "أحد القياسين): {names}.",
+    },
+    # --- section headings ------------------------------------------------------------------
+    "q_league": {
+        "en": "How do the agencies compare at follow-up?",
+        "ar": "كيف تتقارن الجهات في القياس البعدي؟",
+    },
+    "q_did": {
+        "en": "Did programme agencies improve more than comparison agencies?",
+        "ar": "هل تحسّنت الجهات المشمولة بالبرنامج أكثر من جهات المقارنة؟",
+    },
+    "q_dose": {
+        "en": "Did agencies that trained more of their staff improve more?",
+        "ar": "هل تحسّنت الجهات التي درّبت نسبة أكبر من موظفيها بدرجة أكبر؟",
+    },
+    "q_heatmap": {
+        "en": "Which parts of the service changed, agency by agency?",
+        "ar": "ما أجزاء الخدمة التي تغيّرت في كل جهة؟",
+    },
+    "q_best": {
+        "en": "What did the best improvers do?",
+        "ar": "ماذا فعلت الجهات الأكثر تحسنًا؟",
+    },
+    # --- charts -------------------------------------------------------------------------------
+    "chart_regional_league_title": {
+        "en": "Satisfaction index at follow-up, every agency (95% intervals)",
+        "ar": "مؤشر الرضا في القياس البعدي لجميع الجهات (فترات ثقة 95%)",
+    },
+    "alt_regional_league": {
+        "en": "Dot chart of the satisfaction index at follow-up of {ranked} agencies with 95% "
+        "intervals and the target of {target}, best first; highest: {top} ({top_value}); "
+        "{below} clearly below the target.",
+        "ar": "مخطط نقطي لمؤشر الرضا في القياس البعدي لعدد {ranked} من الجهات مع فترات ثقة 95% "
+        "والمستهدف {target}، الأعلى أولًا؛ الأعلى: {top} ({top_value})؛ وعدد الجهات الأقل بوضوح "
+        "من المستهدف: {below}.",
+    },
+    "chart_forest_title": {
+        "en": "Change in satisfaction in each programme agency (Hedges' g, 95% intervals)",
+        "ar": "التغير في الرضا في كل جهة مشمولة بالبرنامج (Hedges' g، فترات ثقة 95%)",
+    },
+    "axis_g": {
+        "en": "Hedges' g (positive = improvement)",
+        "ar": "Hedges' g (القيمة الموجبة = تحسّن)",
+    },
+    "label_pooled": {"en": "Pooled (random effects)", "ar": "الأثر المجمّع (تأثيرات عشوائية)"},
+    "label_prediction": {"en": "95% prediction interval", "ar": "فترة التنبؤ 95%"},
+    "label_weight": {"en": "Weight", "ar": "الوزن"},
+    "alt_forest": {
+        "en": "Forest plot of Hedges' g in {k} programme agencies with 95% intervals; pooled "
+        "g = {g} {interval}; 95% prediction interval {pi}.",
+        "ar": "مخطط غابي لقيم Hedges' g في {k} من الجهات المشمولة بالبرنامج مع فترات ثقة 95%؛ "
+        "الأثر المجمّع g = {g} {interval}؛ فترة التنبؤ 95%: {pi}.",
+    },
+    "alt_did_league": {
+        "en": "Dot chart of every agency's change in the satisfaction index with 95% "
+        "intervals, programme and comparison agencies in two colours.",
+        "ar": "مخطط نقطي للتغير في مؤشر الرضا لكل جهة مع فترات ثقة 95%، بلونين للجهات المشمولة "
+        "بالبرنامج وجهات المقارنة.",
+    },
+    "chart_dose_title": {
+        "en": "Change in satisfaction against training coverage (programme agencies)",
+        "ar": "التغير في الرضا مقابل نسبة التغطية بالتدريب (الجهات المشمولة بالبرنامج)",
+    },
+    "label_fit": {
+        "en": "Weighted fit with 95% band",
+        "ar": "خط الانحدار الموزون مع نطاق ثقة 95%",
+    },
+    "alt_dose": {
+        "en": "Scatter plot of {k} programme agencies: change in the satisfaction index against "
+        "the percent of front-line staff trained, with a fitted line of {slope} points per 10 "
+        "percentage points {interval}.",
+        "ar": "مخطط انتشار لعدد {k} من الجهات المشمولة بالبرنامج: التغير في مؤشر الرضا مقابل "
+        "نسبة موظفي الخطوط الأمامية المدرَّبين، مع خط انحدار قدره {slope} نقطة لكل 10 نقاط "
+        "مئوية {interval}.",
+    },
+    "chart_heatmap_title": {
+        "en": "Change by agency and part of the service (index points)",
+        "ar": "التغير حسب الجهة وجزء الخدمة (بنقاط المؤشر)",
+    },
+    "alt_heatmap": {
+        "en": "Heatmap of the change in index points of {agencies} agencies in {dimensions} "
+        "parts of the service, programme agencies first; the largest rise: {best}.",
+        "ar": "خريطة حرارية للتغير بنقاط المؤشر لعدد {agencies} من الجهات في {dimensions} من "
+        "أجزاء الخدمة، الجهات المشمولة بالبرنامج أولًا؛ أكبر ارتفاع: {best}.",
+    },
+    "name_comparison": {"en": "{name} (comparison)", "ar": "{name} (مقارنة)"},
+    # --- tables --------------------------------------------------------------------------------
+    "col_reading_bh": {
+        "en": "Reading (p, BH-adjusted)",
+        "ar": "القراءة (p بعد تعديل BH)",
+    },
+    "reading_with_p": {"en": "{verdict} ({p})", "ar": "{verdict} ({p})"},
+    "col_rank_interval": {"en": "Rank [95% interval]", "ar": "الترتيب [فترة 95%]"},
+    "col_target_flag": {"en": "Target {target}", "ar": "المستهدف {target}"},
+    "flag_clearly_below": {"en": "clearly below", "ar": "أقل بوضوح"},
+    "flag_below": {"en": "below (within the margin)", "ar": "أقل (ضمن هامش الخطأ)"},
+    "flag_at_above": {"en": "at or above", "ar": "عند المستهدف أو أعلى"},
+    "caption_regional_league": {
+        "en": "League table, best satisfaction index at follow-up first (agencies with fewer "
+        "than {min_n} answers in a wave are not ranked)",
+        "ar": "جدول الترتيب، الأعلى في مؤشر الرضا في القياس البعدي أولًا (لا تُرتَّب الجهات التي "
+        "لديها أقل من {min_n} إجابات في أحد القياسين)",
+    },
+    "reading_rank_uncertainty": {
+        "en": "Ranks are less certain than they look: half of the ranked agencies have a 95% "
+        "rank interval spanning {width} places or more, so agencies a few places apart may not "
+        "truly differ.",
+        "ar": "الترتيب أقل يقينًا مما يبدو: نصف الجهات المرتبة لها فترة ترتيب 95% تمتد {width} "
+        "مراتب أو أكثر، لذلك قد لا تختلف فعليًا الجهات المتقاربة في الترتيب.",
+    },
+    "caption_pooled": {
+        "en": "Programme effect: random-effects meta-analysis of the programme agencies' Hedges' g",
+        "ar": "أثر البرنامج: تحليل بعدي بالتأثيرات العشوائية لقيم Hedges' g للجهات المشمولة "
+        "بالبرنامج",
+    },
+    "col_value": {"en": "Value", "ar": "القيمة"},
+    "row_pooled_g": {"en": "Pooled Hedges' g [95% interval]", "ar": "الأثر المجمّع g [فترة 95%]"},
+    "row_prediction": {"en": "95% prediction interval", "ar": "فترة التنبؤ 95%"},
+    "row_tau2": {"en": "Between-agency variance (τ²)", "ar": "التباين بين الجهات (τ²)"},
+    "row_i2": {
+        "en": "Variation beyond chance (I², %)",
+        "ar": "نسبة التباين غير العائد إلى الصدفة (I²، %)",
+    },
+    "row_q": {"en": "Heterogeneity test (Q)", "ar": "اختبار عدم التجانس (Q)"},
+    "row_k": {"en": "Programme agencies pooled", "ar": "عدد الجهات المشمولة في التجميع"},
+    "reading_pooled": {
+        "en": "Each square is one programme agency's change in satisfaction in standard "
+        "deviation units, sized by its weight; the diamond is the pooled effect and the bar "
+        "under it the range expected for a new agency.",
+        "ar": "يمثل كل مربع التغير في الرضا لجهة مشمولة بالبرنامج بوحدات الانحراف المعياري، "
+        "وحجمه بحسب وزنها؛ ويمثل المعيَّن الأثر المجمّع، والشريط تحته المدى المتوقع لجهة جديدة.",
+    },
+    "caption_did": {
+        "en": "Difference-in-differences of the satisfaction index (programme minus comparison "
+        "agencies)",
+        "ar": "الفرق في الفروق لمؤشر الرضا (الجهات المشمولة بالبرنامج مقابل جهات المقارنة)",
+    },
+    "row_programme_change": {
+        "en": "Change in the programme agencies (points)",
+        "ar": "التغير في الجهات المشمولة بالبرنامج (نقاط)",
+    },
+    "row_comparison_change": {
+        "en": "Change in the comparison agencies (points)",
+        "ar": "التغير في جهات المقارنة (نقاط)",
+    },
+    "row_did": {
+        "en": "Difference-in-differences [95% interval, wild cluster bootstrap]",
+        "ar": "الفرق في الفروق [فترة 95%، إعادة المعاينة العنقودية البرية]",
+    },
+    "row_did_cr1": {
+        "en": "The same with a cluster-robust standard error [95% interval]",
+        "ar": "الفرق نفسه بخطأ معياري عنقودي [فترة 95%]",
+    },
+    "row_did_p": {"en": "p (wild cluster bootstrap)", "ar": "p (إعادة المعاينة العنقودية البرية)"},
+    "row_agencies": {
+        "en": "Agencies (programme + comparison)",
+        "ar": "عدد الجهات (البرنامج + المقارنة)",
+    },
+    "row_answers": {"en": "Answers", "ar": "عدد الإجابات"},
+    "reading_did_caveat": {
+        "en": "The difference-in-differences takes out the change that happened anyway, as seen "
+        "in the comparison agencies; it assumes both groups would have changed alike without "
+        "the programme. It rests on only {k_comparison} comparison agencies, so its interval "
+        "comes from a wild cluster bootstrap that stays valid with few agencies, and it is "
+        "wider than a count of interviews would suggest.",
+        "ar": "يستبعد الفرق في الفروق التغير الذي كان سيحدث على أي حال، كما يظهر في جهات "
+        "المقارنة، ويفترض أن المجموعتين كانتا ستتغيران بالقدر نفسه لولا البرنامج. ولا يستند إلا "
+        "إلى {k_comparison} من جهات المقارنة، لذلك تُحسب فترته بإعادة المعاينة العنقودية البرية "
+        "التي تبقى صالحة مع قلة الجهات، وهي أوسع مما يوحي به عدد المقابلات.",
+    },
+    "caption_best": {
+        "en": "Activity profile of the agencies with the largest clear improvements, beside the "
+        "median of the programme agencies",
+        "ar": "ملف أنشطة الجهات الأكثر تحسنًا بوضوح، مقارنةً بوسيط الجهات المشمولة بالبرنامج",
+    },
+    "col_main_activity": {
+        "en": "Main activity (share of hours)",
+        "ar": "النشاط الرئيسي (نسبة الساعات)",
+    },
+    "row_programme_median": {"en": "Programme median", "ar": "وسيط الجهات المشمولة بالبرنامج"},
+    "main_activity": {"en": "{activity} ({share}%)", "ar": "{activity} ({share}%)"},
+    "reading_best": {
+        "en": "The largest clear improvements were in {names}.",
+        "ar": "كانت أكبر التحسينات الواضحة في: {names}.",
+    },
+    "reading_best_all_above": {
+        "en": "Each of them trained a larger share of its front-line staff than the programme "
+        "median of {median}%.",
+        "ar": "ودرّبت كلٌّ منها نسبة من موظفي الخطوط الأمامية أكبر من وسيط البرنامج البالغ {median}%.",
+    },
+    "reading_best_some_above": {
+        "en": "{above} of these {k} agencies trained a larger share of their front-line staff "
+        "than the programme median of {median}%.",
+        "ar": "ومن بين هذه الجهات (وعددها {k})، درّبت {above} منها نسبة من موظفي الخطوط "
+        "الأمامية أكبر من وسيط البرنامج البالغ {median}%.",
+    },
+    "reading_best_caveat": {
+        "en": "The profile describes what these agencies did alongside their improvement; they "
+        "also differ in ways the activity log does not record, so it does not show what "
+        "caused it.",
+        "ar": "ويصف هذا الملف ما قامت به هذه الجهات بالتزامن مع تحسنها؛ غير أنها تختلف أيضًا في "
+        "جوانب لا يسجلها سجل الأنشطة، فلا يبيّن سبب التحسن.",
+    },
+    "reading_best_none": {
+        "en": "No programme agency improved clearly after adjusting for the number of agencies "
+        "compared, so no best practices are singled out.",
+        "ar": "لم تتحسن أي جهة مشمولة بالبرنامج بوضوح بعد التعديل لعدد الجهات المقارنة، لذلك "
+        "لا تُبرَز ممارسات بعينها.",
+    },
+    "reading_heatmap": {
+        "en": "Teal cells are rises and brown cells falls, in index points; grey cells have "
+        "fewer than {min_n} answers in a wave.",
+        "ar": "الخلايا الخضراء المزرقّة ارتفاعات والبنية انخفاضات، بنقاط المؤشر؛ والخلايا "
+        "الرمادية لديها أقل من {min_n} إجابات في أحد القياسين.",
+    },
+    # --- methods -----------------------------------------------------------------------------
+    "methods_regional_variance": {
+        "en": "Each agency's g has the variance {formula}, {j}; τ² is the DerSimonian-Laird "
+        "estimate of the variance between agencies, I² the share of the variation beyond "
+        "chance, and the prediction interval uses the t distribution with {df} degrees of "
+        "freedom.",
+        "ar": "تباين g لكل جهة هو {formula}، حيث {j}؛ وτ² هو تقدير ديرسيمونيان-ليرد للتباين "
+        "بين الجهات، وI² نسبة التباين غير العائد إلى الصدفة، وتستخدم فترة التنبؤ توزيع t "
+        "بدرجات حرية {df}.",
+    },
+    "methods_regional_did": {
+        "en": "The difference-in-differences is a regression on the respondents (follow-up × "
+        "programme) with agencies as clusters; its interval and p-value come from a wild "
+        "cluster restricted bootstrap (Webb weights, {reps} draws, fixed seed), which stays "
+        "valid with few clusters.",
+        "ar": "يُقدَّر الفرق في الفروق بانحدار على المستجيبين (القياس البعدي × البرنامج) مع "
+        "اعتبار الجهات عناقيد؛ وتُحسب فترته وقيمة p بإعادة المعاينة العنقودية البرية المقيدة "
+        "(أوزان Webb، {reps} سحبة، بذرة ثابتة)، وهي صالحة مع قلة العناقيد.",
+    },
+    "methods_regional_dose": {
+        "en": "The dose-response is a random-effects meta-regression of each programme agency's "
+        "change on its training coverage (staff trained ÷ front-line staff), weighted by the "
+        "precision of each change; it shows an association only.",
+        "ar": "علاقة الجرعة بالاستجابة انحدار بعدي بالتأثيرات العشوائية لتغير كل جهة مشمولة "
+        "بالبرنامج على نسبة التغطية بالتدريب (الموظفون المدرَّبون ÷ موظفو الخطوط الأمامية)، "
+        "موزون بدقة كل تغير؛ وهي تبيّن ارتباطًا فقط.",
+    },
+    "methods_regional_rank": {
+        "en": "Rank intervals come from {draws} simulated redraws of each agency's follow-up "
+        "index from its estimate and standard error (fixed seed): the interval runs from the "
+        "2.5th to the 97.5th percentile of the agency's simulated ranks.",
+        "ar": "تُحسب فترات الترتيب من {draws} سحبة محاكاة لمؤشر كل جهة في القياس البعدي من "
+        "تقديره وخطئه المعياري (بذرة ثابتة): تمتد الفترة من المئين 2.5 إلى المئين 97.5 من "
+        "الترتيب المحاكى للجهة.",
+    },
+    "methods_regional_left_out": {
+        "en": "Agencies with fewer than {min_n} answers in a wave are listed but not ranked, and "
+        "are left out of the programme effect, the difference-in-differences and the "
+        "dose-response.",
+        "ar": "تُدرج الجهات التي لديها أقل من {min_n} إجابات في أحد القياسين دون ترتيب، "
+        "وتُستبعد من أثر البرنامج والفرق في الفروق وعلاقة الجرعة بالاستجابة.",
+    },
 }
 
 
@@ -884,7 +1246,13 @@ def _is_missing(x: object) -> bool:
         return False
 
 
-def fmt_num(x: float | None, decimals: int = 0, lang: str = "en", grouping: bool = False) -> str:
+def fmt_num(
+    x: float | None,
+    decimals: int = 0,
+    lang: str = "en",
+    grouping: bool = False,
+    signed: bool = False,
+) -> str:
     """Format a number for a report: fixed decimals, half away from zero, Western digits.
 
     Rounding works on the shortest decimal representation of ``x`` (what a reader sees in
@@ -898,10 +1266,12 @@ def fmt_num(x: float | None, decimals: int = 0, lang: str = "en", grouping: bool
     decimals : int
         Digits after the decimal point.
     lang : {"ar", "en"}
-        In Arabic a negative number starts with a left-to-right mark, so that it reads
-        "-3" and not "3-" inside right-to-left text.
+        In Arabic a signed number starts with a left-to-right mark, so that it reads
+        "-3" and "+3", not "3-" and "3+", inside right-to-left text.
     grouping : bool
         Thousands separator (``6,000``).
+    signed : bool
+        A change: ``+`` before a positive value (zero stays unsigned).
     """
     if _is_missing(x):
         return MISSING
@@ -913,7 +1283,9 @@ def fmt_num(x: float | None, decimals: int = 0, lang: str = "en", grouping: bool
     if value == 0:
         value = abs(value)
     text = f"{value:,.{decimals}f}" if grouping else f"{value:.{decimals}f}"
-    if lang == "ar" and text.startswith("-"):
+    if signed and value > 0:
+        text = "+" + text
+    if lang == "ar" and text[:1] in "+-":
         text = LRM + text
     return text
 

@@ -305,10 +305,7 @@ class ImpactReport:
         return self._item_label(code)
 
     def _fmt(self, x: float, decimals: int = 0, signed: bool = False) -> str:
-        text = i18n.fmt_num(x, decimals, self.lang)
-        if signed and not _missing(x) and x > 0:
-            text = "+" + text
-        return text
+        return i18n.fmt_num(x, decimals, self.lang, signed=signed)
 
     def _verdict_words(self, verdict: change.Verdict | None) -> str:
         if verdict is None:

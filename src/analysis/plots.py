@@ -1444,7 +1444,8 @@ def change_heatmap(
     if limit is None:
         largest = float(np.abs(finite).max()) if finite.size else 5.0
         limit = max(5.0, math.ceil(largest / 5) * 5)
-    columns = [_wrap(c, 14) for c in matrix.columns]
+    # Narrow columns: short lines, and a smaller font below (long dimension names collide).
+    columns = [_wrap(c, 12) for c in matrix.columns]
     rows = [_wrap(r, 40) for r in matrix.index]
     if rtl:  # the first dimension on the right, where reading starts
         values, columns = values[:, ::-1], columns[::-1]
@@ -1495,7 +1496,7 @@ def change_heatmap(
                         )
         ax.set_xlim(0, n_cols)
         ax.set_ylim(n_rows, 0)
-        ax.set_xticks(np.arange(n_cols) + 0.5, columns)
+        ax.set_xticks(np.arange(n_cols) + 0.5, columns, fontsize=8.5)
         ax.set_yticks(np.arange(n_rows) + 0.5, rows)
         ax.xaxis.tick_top()
         ax.tick_params(length=0)

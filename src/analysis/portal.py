@@ -2,7 +2,9 @@
 
 Bilingual on one page (English first, Arabic names beside, each in its own direction),
 self-contained, relative links only, and without timestamps so a rebuild is identical.
-Reports that failed are listed with where their executed notebook was kept.
+Reports that failed are listed with where their executed notebook was kept. When the
+study has a follow-up wave, the regional league table (:func:`analysis.regional.league_table`,
+the numbers of the regional report) is shown; the portal computes it from ``data`` itself.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import html
 from collections.abc import Iterable
 from pathlib import Path
 
+from analysis import i18n
 from analysis.dataset import StudyData
 from analysis.i18n import t
 from analysis.report import write_text_atomic
@@ -28,6 +31,7 @@ th,td{border-bottom:1px solid #ccd;padding:.35rem .5rem;text-align:start;vertica
 thead th{border-bottom:2px solid #333}td.links a{margin-inline-end:.6rem}
 .ar{font-family:"Noto Naskh Arabic","Segoe UI",Tahoma,"DejaVu Sans",sans-serif}
 .missing{color:#666}.failed{color:#8a1c00}code{font-size:.85rem}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 @media print{@page{size:A4;margin:15mm}a{color:inherit}}
 """
 
@@ -54,6 +58,83 @@ def built_phases(reports_dir: Path, agency_ids: Iterable[str]) -> list[str]:
         for phase in AGENCY_PHASES
         if any(any((reports_dir / a).glob(f"{phase}.*.html")) for a in ids)
     ]
+
+
+def _num(x: object, decimals: int = 1, signed: bool = False) -> str:
+    text = i18n.fmt_num(x, decimals, "en")
+    if signed and text != i18n.MISSING and float(text) > 0:
+        text = "+" + text
+    return text
+
+
+def league_section(data: StudyData) -> list[str]:
+    """The regional league table, English with the Arabic names beside (empty without a
+    follow-up wave). Numbers as in the regional report: follow-up rank with its 95% interval,
+    change with its 95% CI and the Benjamini-Hochberg reading across agencies."""
+    from analysis.regional import league_table
+
+    if not (data.responses["wave"] == "followup").any():
+        return []
+    league = league_table(data)
+    suppressed = i18n.fmt_suppressed("en", data.min_report_n)
+    target = i18n.fmt_num(data.target_index, 0)
+    out = [
+        "<h2>League table <span lang='ar' dir='rtl' class='ar'>جدول الترتيب</span></h2>",
+        '<table class="league"><caption>Satisfaction index at baseline and follow-up, change '
+        "and rank at follow-up, best first (rank interval: 95%; agencies with fewer than "
+        f"{data.min_report_n} answers in a wave are not ranked)</caption><thead><tr>",
+        '<th scope="col" class="num">Rank [95%]</th><th scope="col">Agency</th>'
+        '<th scope="col" lang="ar">الجهة</th><th scope="col">Group</th>'
+        '<th scope="col" class="num">Baseline</th><th scope="col" class="num">Follow-up</th>'
+        '<th scope="col" class="num">Change [95% CI]</th>'
+        '<th scope="col">Reading (BH-adjusted p)</th>'
+        f'<th scope="col">Target {_e(target)}</th>',
+        "</tr></thead><tbody>",
+    ]
+    for _, row in league.iterrows():
+        ranked = not i18n._is_missing(row["rank"])
+        rank = (
+            f"{int(row['rank'])} [{int(row['rank_low'])}, {int(row['rank_high'])}]"
+            if ranked
+            else suppressed
+        )
+        if row["suppressed"]:
+            change_text, reading = suppressed, ""
+        else:
+            change_text = (
+                f"{_num(row['change'], signed=True)} "
+                f"{i18n.fmt_interval(row['change_low'], row['change_high'], 1)}"
+            )
+            reading = f"{t(_VERDICT_KEYS[row['direction']], 'en')} ({i18n.fmt_p(row['p_adj'])})"
+        if not ranked:
+            flag = ""
+        elif bool(row["clearly_below_target"]):
+            flag = "clearly below"
+        elif bool(row["below_target"]):
+            flag = "below (within the margin)"
+        else:
+            flag = "at or above"
+        followup = _num(row["followup"]) if ranked else suppressed
+        out.append(
+            "<tr>"
+            f'<td class="num">{_e(rank)}</td>'
+            f'<th scope="row">{_e(row["name_en"])} <code>{_e(row["agency_id"])}</code></th>'
+            f'<td lang="ar" dir="rtl" class="ar">{_e(row["name_ar"])}</td>'
+            f"<td>{_e(t('group_' + str(row['group']), 'en'))}</td>"
+            f'<td class="num">{_e(_num(row["baseline"]))}</td>'
+            f'<td class="num">{_e(followup)}</td>'
+            f'<td class="num">{_e(change_text)}</td>'
+            f"<td>{_e(reading)}</td><td>{_e(flag)}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return out
+
+
+_VERDICT_KEYS = {
+    "improved": "verdict_improved",
+    "declined": "verdict_declined",
+    "no clear change": "verdict_no_clear_change",
+}
 
 
 def portal_html(
@@ -87,6 +168,10 @@ def portal_html(
             "<h2>Regional summary <span lang='ar' dir='rtl' class='ar'>الملخص الإقليمي</span></h2>"
         )
         out.append(f'<p class="links">{_links(reports_dir, "regional", langs)}</p>')
+    try:
+        out.extend(league_section(data))
+    except Exception as exc:  # noqa: BLE001 - the portal must still list every report
+        out.append(f'<p class="failed">The league table could not be computed: {_e(exc)}</p>')
     out.extend(extra_sections)
     out.append("<h2>Agencies <span lang='ar' dir='rtl' class='ar'>الجهات</span></h2>")
     out.append("<table><caption>Reports by agency and phase</caption><thead><tr>")

@@ -41,10 +41,17 @@ def _impact(data: StudyData) -> pd.DataFrame:
     return impact_results(data)
 
 
+def _regional(data: StudyData) -> pd.DataFrame:
+    from analysis.regional import regional_results
+
+    return regional_results(data)
+
+
 PHASE_RESULTS: dict[str, Callable[[StudyData], pd.DataFrame]] = {
     "baseline": _baseline,
     "intervention": _intervention,
     "impact": _impact,
+    "regional": _regional,
 }
 
 
