@@ -23,7 +23,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
-.PHONY: help venv reports test lint lab data lock clean
+.PHONY: help venv reports bench test lint lab data lock clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (first run creates .venv from requirements.lock)"
@@ -33,6 +33,9 @@ venv: $(VENV)/.installed ## Create or refresh the virtual environment from the l
 
 reports: $(VENV)/.installed ## Build every report of the study in DATA (default data/raw) into REPORTS
 	@$(PY) -m analysis build --data $(DATA) --reports $(REPORTS) $(if $(JOBS),--jobs $(JOBS))
+
+bench: $(VENV)/.installed ## Time naive CLI vs runner builds of 4 demo agencies (a few minutes)
+	@$(PY) benchmarks/bench_build.py
 
 # axe-core for the browser tests, from the npm lock (skipped, and the tests say so, without npm).
 tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json

@@ -1,25 +1,71 @@
 """The report runner behind ``python -m analysis build`` and ``make reports``.
 
-A build: prepares the study when its raw files changed, plans one job per notebook,
-agency, phase and language, executes each notebook with papermill, exports it to
-self-contained HTML in-process, writes ``results.csv`` and the ``index.html`` portal.
-A failing notebook does not stop the others: its executed notebook is kept under
-``<reports>/_failed/`` and the build exits 1 after listing it.
+A build prepares the study when its raw files changed, plans one job per notebook, agency,
+phase and language, decides which reports are stale, runs the stale notebooks on warm
+Jupyter kernels (:mod:`analysis.executor`, ``--jobs`` worker processes, a new kernel per
+notebook with ``--fresh-kernels``), exports each executed notebook to self-contained HTML
+in the worker with one in-process nbconvert exporter, and writes ``results.csv`` and the
+``index.html`` portal when their content changes. A failing notebook does not stop the
+others: its executed notebook is kept under ``<reports>/_failed/``, the summary lists it
+and the build exits 1. Every file is written through a temporary file and a rename, so an
+interrupted build leaves the previous file or none, never half of one.
+
+Incremental builds
+------------------
+``<reports>/.build/manifest.json`` maps each report to the key of the inputs it was built
+from (:func:`report_key`), a SHA-256 over
+
+- the notebook's bytes and the job's parameters;
+- the code: every file of ``src/analysis`` (modules and the nbconvert template), the lock
+  file, the installed versions of the key packages, and the git version that the footer
+  prints (:func:`analysis.report.code_version`);
+- the data the report displays (:func:`data_keys`): the agency's own slice of the prepared
+  tables (its ``agencies`` row, analysed and excluded responses, ledger rows and activity
+  log) plus the cross-agency context the report shows, taken as the other agencies'
+  published estimates of the same phase (their ``results.csv`` rows, full precision:
+  league and rank of the baseline, Benjamini-Hochberg p-values, change league and DiD of
+  the impact report), the agency list (names in the league charts) and, for the
+  intervention report, the other agencies' activity logs (programme median dose). A
+  change to one agency that leaves every published estimate of the others unchanged (a
+  comment, a background answer) therefore changes only that agency's keys; a change that
+  moves another agency's displayed estimate (its own index in everyone's league chart)
+  rebuilds the phase. The regional report depends on all the prepared tables;
+- the footer: an agency's report prints the SHA-256 of ``study.yml`` and of its own
+  prepared data (``views.footer``), both covered above; the regional report prints the
+  SHA-256 of every raw input file. :data:`FOOTER_SHOWS_RAW_FILE_HASHES` says whether
+  agency reports print the raw files' hashes too (then every raw change would show in,
+  and rebuild, every report).
+
+A report is also stale when it is missing or was modified since it was written, when its
+last run failed (a failed report has no manifest entry), or with ``--force``. The data keys
+are cached in the manifest against the raw inputs' fingerprint, so a no-op rebuild hashes
+the raw files and the code, compares, and exits without computing any statistic or
+importing papermill (about 1 s on the demo study).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from analysis import config
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from nbformat import NotebookNode
+
+    from analysis.dataset import StudyData
+    from analysis.executor import Task, TaskResult
 
 PHASES = ("baseline", "intervention", "impact", "regional")
 NOTEBOOKS = {
@@ -28,6 +74,18 @@ NOTEBOOKS = {
     "impact": "03_impact.ipynb",
     "regional": "04_regional.ipynb",
 }
+#: Phases by decreasing run time of their notebook (demo study), for the first build's order.
+USUAL_COST_ORDER = ("regional", "impact", "baseline", "intervention")
+
+BUILD_DIR = ".build"
+MANIFEST_FILE = "manifest.json"
+#: Bumped when the manifest's layout or the meaning of a key changes: every report rebuilds.
+MANIFEST_VERSION = 1
+FAILED_DIR = "_failed"
+
+#: Whether agency reports' footers print the SHA-256 of every raw input file (they print
+#: their own data's hash instead: ``views.footer``; see the module docstring).
+FOOTER_SHOWS_RAW_FILE_HASHES = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +112,7 @@ class JobResult:
     seconds: float
     error: str = ""
     executed: str = ""  # where the executed notebook of a failed run was kept
+    cell_seconds: float = 0.0
 
 
 def available_phases() -> list[str]:
@@ -99,70 +158,250 @@ def plan_jobs(
     return jobs
 
 
-def run_job(job: Job, reports_dir: Path) -> JobResult:
-    """Execute one notebook with papermill and export it to HTML; never raises."""
-    import papermill
+# --- keys -----------------------------------------------------------------------------------
 
+
+def _sha256(*parts: object) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True).encode()
+        digest.update(len(data).to_bytes(8, "big") + data)  # length-prefixed: no ambiguity
+    return digest.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes; ``""`` for a missing file."""
+    path = Path(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 over the relative paths and bytes of every file under ``root``.
+
+    ``__pycache__`` and hidden entries are skipped. Content, not modification times: a
+    checkout or a ``touch`` does not make reports stale, an edit does.
+    """
+    root = Path(root)
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+        for name in sorted(f for f in filenames if not f.startswith(".")):
+            path = Path(dirpath, name)
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def code_key() -> dict[str, Any]:
+    """What every report depends on besides its notebook and data: code and environment."""
+    from analysis.report import code_version, package_versions
+
+    return {
+        "source": tree_digest(Path(__file__).resolve().parent),
+        "lock": file_digest(config.LOCK_FILE),
+        "packages": package_versions(),
+        "code_version": code_version(),
+    }
+
+
+def data_keys(
+    data: StudyData,
+    jobs: Iterable[Job],
+    results: Mapping[str, pd.DataFrame],
+    raw_fingerprint: Mapping[str, str],
+) -> dict[str, str]:
+    """Key of the data each report displays, by report path (see the module docstring).
+
+    Parameters
+    ----------
+    data : StudyData
+    jobs : iterable of Job
+    results : mapping of phase to DataFrame
+        The phases' ``results.csv`` rows (:func:`analysis.results.phase_results`).
+    raw_fingerprint : mapping
+        SHA-256 of each raw input file, as the report footer prints them.
+    """
+    from analysis.dataset import agency_rows, frame_digest
+
+    slices = {a: data.agency_digest(a) for a in data.agencies["agency_id"].astype(str)}
+    agencies = frame_digest(data.agencies)
+    # Every footer prints study.yml's hash (and the codebook shapes every number).
+    footer = (
+        dict(raw_fingerprint)
+        if FOOTER_SHOWS_RAW_FILE_HASHES
+        else {"study.yml": raw_fingerprint.get("study.yml", "")}
+    )
+    everything = [
+        frame_digest(t)
+        for t in (data.agencies, data.responses, data.excluded, data.ledger, data.interventions)
+    ]
+    keys = {}
+    for job in jobs:
+        if job.agency_id is None:
+            keys[job.html] = _sha256(job.phase, everything, footer)
+            continue
+        context: list[str] = [agencies]
+        phase_rows = results.get(job.phase)
+        if phase_rows is not None:
+            context.append(frame_digest(agency_rows(phase_rows, job.agency_id, own=False)))
+        if job.phase == "intervention":
+            context.append(frame_digest(agency_rows(data.interventions, job.agency_id, own=False)))
+        keys[job.html] = _sha256(job.phase, slices[job.agency_id], context, footer)
+    return keys
+
+
+def report_key(job: Job, code: Mapping[str, Any], notebook_digest: str, data_key: str) -> str:
+    """The key of one report: code, notebook, parameters and data (module docstring)."""
+    return _sha256(MANIFEST_VERSION, code, notebook_digest, job.params, data_key)
+
+
+# --- manifest and atomic writes -------------------------------------------------------------
+
+
+def write_bytes_atomic(path: Path, payload: bytes) -> None:
+    """Write a file through a temporary file in the same folder and a rename.
+
+    An interrupted write leaves the previous file (or none), never half a file; the
+    temporary file is removed on failure.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomic(path: Path, payload: object) -> None:
+    text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True, default=str)
+    write_bytes_atomic(Path(path), (text + "\n").encode("utf-8"))
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write ``text`` atomically unless the file already holds exactly it; True if written."""
+    path = Path(path)
+    payload = text.encode("utf-8")
+    if path.is_file() and path.read_bytes() == payload:
+        return False
+    write_bytes_atomic(path, payload)
+    return True
+
+
+def manifest_path(reports_dir: Path) -> Path:
+    return Path(reports_dir) / BUILD_DIR / MANIFEST_FILE
+
+
+def read_manifest(reports_dir: Path) -> dict[str, Any]:
+    """The manifest of the last build; an empty one when missing, unreadable or outdated."""
+    empty: dict[str, Any] = {"version": MANIFEST_VERSION, "data": {}, "reports": {}}
+    try:
+        manifest = json.loads(manifest_path(reports_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return empty
+    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
+        return empty
+    manifest.setdefault("data", {})
+    manifest.setdefault("reports", {})
+    return manifest
+
+
+def _output_stamp(path: Path) -> dict[str, int]:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def is_up_to_date(entry: Mapping[str, Any] | None, key: str, html: Path) -> bool:
+    """Whether a report built with ``key`` is on disk as the build left it."""
+    if not entry or entry.get("key") != key or not html.is_file():
+        return False
+    return _output_stamp(html) == {k: entry.get(k) for k in ("size", "mtime_ns")}
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+def export_report(reports_dir: str, task: Task, nb: NotebookNode) -> None:
+    """The workers' after-run hook: render the executed notebook to its report file."""
     from analysis.report import export_html
 
-    start = time.perf_counter()
-    reports_dir = Path(reports_dir)
-    with tempfile.TemporaryDirectory(prefix="build-") as tmp:
-        executed = Path(tmp) / "executed.ipynb"
-        try:
-            nb = papermill.execute_notebook(
-                str(config.NOTEBOOKS_DIR / job.notebook),
-                str(executed),
-                parameters=job.params,
-                kernel_name="python3",
-                progress_bar=False,
-                cwd=str(config.NOTEBOOKS_DIR),
-            )
-            export_html(nb, reports_dir / job.html, job.lang)
-        except Exception as exc:  # noqa: BLE001 - a failed report must not stop the build
-            kept = ""
-            if executed.exists():
-                failed = reports_dir / "_failed" / (job.html.removesuffix(".html") + ".ipynb")
-                failed.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(executed, failed)
-                kept = str(failed)
-            message = str(exc).strip().splitlines()
-            return JobResult(
-                job, False, time.perf_counter() - start, (message or ["error"])[-1][:300], kept
-            )
-    return JobResult(job, True, time.perf_counter() - start)
+    export_html(nb, Path(reports_dir) / task.id, task.parameters["lang"])
 
 
-def _format_eta(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds + 0.5), 60)
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+def run_jobs(
+    jobs: list[Job],
+    reports_dir: Path,
+    n_workers: int,
+    *,
+    fresh: bool = False,
+    executed_dir: Path,
+    on_result: Any = None,
+) -> list[JobResult]:
+    """Run jobs on ``n_workers`` warm kernels with a progress bar and ETA on stderr.
 
-
-def run_jobs(jobs: list[Job], reports_dir: Path, n_workers: int) -> list[JobResult]:
-    """Run jobs on ``n_workers`` processes with a progress line and ETA on stderr."""
+    Executed notebooks go to ``executed_dir``; a failed run's copy is kept under
+    ``<reports>/_failed/``. ``on_result(result)`` is called as each job finishes.
+    """
     from tqdm import tqdm
 
-    results: list[JobResult] = []
+    from analysis.executor import Task, run_many
+
     if not jobs:
-        return results
+        return []
+    by_id = {job.html: job for job in jobs}
+    tasks = [
+        Task(
+            id=job.html,
+            notebook=(config.NOTEBOOKS_DIR / job.notebook).resolve(),
+            output=Path(executed_dir) / (job.html.removesuffix(".html") + ".ipynb"),
+            parameters=job.params,
+            cwd=config.NOTEBOOKS_DIR.resolve(),
+        )
+        for job in jobs
+    ]
+    results: list[JobResult] = []
     bar = tqdm(total=len(jobs), unit="report", file=sys.stderr, dynamic_ncols=True, leave=True)
+
+    def done(task_result: TaskResult) -> None:
+        job = by_id[task_result.id]
+        kept = ""
+        failed_copy = Path(reports_dir) / FAILED_DIR / (job.html.removesuffix(".html") + ".ipynb")
+        if not task_result.ok and task_result.executed:
+            failed_copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(task_result.executed, failed_copy)
+            kept = str(failed_copy)
+        elif task_result.ok:
+            failed_copy.unlink(missing_ok=True)
+        result = JobResult(
+            job,
+            task_result.ok,
+            task_result.seconds,
+            task_result.error,
+            kept,
+            task_result.cell_seconds,
+        )
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+        bar.set_postfix_str(("" if result.ok else "FAILED ") + job.label)
+        bar.update(1)
+
     try:
-        if n_workers <= 1:
-            for job in jobs:
-                bar.set_postfix_str(job.label)
-                results.append(run_job(job, reports_dir))
-                bar.update(1)
-        else:
-            with ProcessPoolExecutor(max_workers=n_workers) as pool:
-                futures = {pool.submit(run_job, job, reports_dir): job for job in jobs}
-                for future in as_completed(futures):
-                    result = future.result()
-                    results.append(result)
-                    bar.set_postfix_str(result.job.label)
-                    bar.update(1)
+        run_many(
+            tasks,
+            jobs=min(n_workers, len(tasks)),
+            fresh=fresh,
+            on_done=done,
+            after=partial(export_report, str(Path(reports_dir).resolve())),
+        )
     finally:
         bar.close()
-    return results
+    order = {job.html: i for i, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r.job.html])
 
 
 def summary_lines(results: list[JobResult], up_to_date: int = 0) -> list[str]:
@@ -173,14 +412,6 @@ def summary_lines(results: list[JobResult], up_to_date: int = 0) -> list[str]:
         where = f" (executed notebook: {r.executed})" if r.executed else ""
         lines.append(f"  FAILED {r.job.label}: {r.error}{where}")
     return lines
-
-
-def write_json_atomic(path: Path, payload: object) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(payload, fh, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-    os.replace(tmp, path)
 
 
 def failures_record(results: list[JobResult]) -> list[dict]:
@@ -197,6 +428,46 @@ def _error(message: str) -> int:
     return 2
 
 
+def _write_results(
+    reports_dir: Path, results: Mapping[str, pd.DataFrame], fingerprint: str, manifest: dict
+) -> None:
+    """Merge the phases' rows into ``results.csv``; the file is rewritten only if it changes."""
+    from analysis.results import RESULTS_FILE, merge_results, read_results, to_csv_text
+
+    path = Path(reports_dir) / RESULTS_FILE
+    write_if_changed(path, to_csv_text(merge_results(read_results(path), results)))
+    done = manifest.get("results", {})
+    phases = set(results)
+    if done.get("fingerprint") == fingerprint:  # rows of other phases are still current
+        phases |= set(done.get("phases", []))
+    manifest["results"] = {"fingerprint": fingerprint, "phases": sorted(phases)}
+
+
+def _write_portal(
+    data: StudyData, reports_dir: Path, failures: list[dict], inputs: str, manifest: dict
+) -> None:
+    """Write ``index.html`` unless its inputs (data, code, reports on disk, failures) and the
+    file itself are as the last build left them: the portal computes a league table."""
+    path = Path(reports_dir) / "index.html"
+    on_disk = sorted(
+        p.relative_to(reports_dir).as_posix()
+        for p in Path(reports_dir).rglob("*.html")
+        if p != path and not {BUILD_DIR, FAILED_DIR} & set(p.relative_to(reports_dir).parts)
+    )
+    key = _sha256(inputs, on_disk, failures)
+    entry = manifest.get("portal", {})
+    if (
+        entry.get("key") == key
+        and path.is_file()
+        and _output_stamp(path) == {k: entry.get(k) for k in ("size", "mtime_ns")}
+    ):
+        return
+    from analysis.portal import portal_html
+
+    write_if_changed(path, portal_html(data, reports_dir, failures))
+    manifest["portal"] = {"key": key, **_output_stamp(path)}
+
+
 def build(
     study_dir: Path,
     reports_dir: Path,
@@ -205,17 +476,33 @@ def build(
     agencies: list[str] | None = None,
     phases: list[str] | None = None,
     langs: list[str] | None = None,
+    fresh_kernels: bool = False,
+    force: bool = False,
+    keep_executed: Path | None = None,
 ) -> int:
-    """``python -m analysis build``: 0 when every report built, 1 if any failed, 2 on bad input."""
+    """``python -m analysis build``: 0 when every report built, 1 if any failed, 2 on bad input.
+
+    Parameters
+    ----------
+    jobs : int, optional
+        Worker processes, each with a warm kernel (default: the number of cores).
+    agencies, phases, langs : list of str, optional
+        Build only these (default: all).
+    fresh_kernels : bool
+        A new kernel for every notebook (the reference mode; slower, same bytes).
+    force : bool
+        Rebuild every planned report, stale or not.
+    keep_executed : Path, optional
+        Keep every executed notebook there (default: only failed ones, under ``_failed/``).
+    """
     from analysis.dataset import StudyDataError, ensure_prepared, load_study_data
-    from analysis.portal import write_portal
-    from analysis.results import phase_results, write_results
+    from analysis.prepare import INPUTS_STAMP
 
     study_dir, reports_dir = Path(study_dir), Path(reports_dir)
     if not (study_dir / "study.yml").exists():
         return _error(f"{study_dir}: no study.yml here (give the study folder with --data)")
     try:
-        ensure_prepared(study_dir)
+        processed = ensure_prepared(study_dir)
         data = load_study_data(study_dir)
     except StudyDataError as exc:
         from analysis.validate import run_validate
@@ -244,19 +531,122 @@ def build(
     print(f"study {study_dir}: {len(all_ids)} agencies")
     for line in ledger_lines(data.ledger):
         print(f"  {line}")
-    planned = plan_jobs(study_dir, reports_dir, agency_ids, phases, langs)
-    n_workers = max(1, jobs or os.cpu_count() or 1)
-    print(f"building {len(planned)} reports on {n_workers} worker(s) into {reports_dir}")
     start = time.perf_counter()
-    results = run_jobs(planned, reports_dir, min(n_workers, len(planned) or 1))
+    planned = plan_jobs(study_dir, reports_dir, agency_ids, phases, langs)
 
-    write_results(reports_dir, phase_results(data, phases))
+    # What is stale: compare each report's input key with the manifest's.
+    manifest = read_manifest(reports_dir)
+    code = code_key()
+    raw_fingerprint = json.loads((processed / INPUTS_STAMP).read_text(encoding="utf-8"))
+    fingerprint = _sha256(raw_fingerprint, code["source"], FOOTER_SHOWS_RAW_FILE_HASHES)
+    cached = manifest["data"]
+    keys = dict(cached.get("keys", {})) if cached.get("fingerprint") == fingerprint else {}
+    phase_rows: dict[str, pd.DataFrame] | None = None
+    results_done = manifest.get("results", {})
+    results_stale = (
+        results_done.get("fingerprint") != fingerprint
+        or not set(phases).issubset(results_done.get("phases", []))
+        or not (reports_dir / "results.csv").exists()
+    )
+    if results_stale or any(job.html not in keys for job in planned):
+        from analysis.results import phase_results
+
+        phase_rows = phase_results(data, phases)
+        keys.update(data_keys(data, planned, phase_rows, raw_fingerprint))
+    manifest["data"] = {"fingerprint": fingerprint, "keys": keys}
+    notebook_digests = {p: file_digest(config.NOTEBOOKS_DIR / NOTEBOOKS[p]) for p in phases}
+    report_keys = {
+        job.html: report_key(job, code, notebook_digests[job.phase], keys[job.html])
+        for job in planned
+    }
+    stale = [
+        job
+        for job in planned
+        if force
+        or not is_up_to_date(
+            manifest["reports"].get(job.html), report_keys[job.html], reports_dir / job.html
+        )
+    ]
+    # Longest first, so that no long report starts last: the times of the last build, else
+    # the phase's mean time then, else the phases' usual order of cost.
+    previous = {h: e.get("seconds", 0.0) for h, e in manifest["reports"].items()}
+    by_phase: dict[str, list[float]] = {}
+    for job in planned:
+        if job.html in previous:
+            by_phase.setdefault(job.phase, []).append(previous[job.html])
+
+    def expected_seconds(job: Job) -> tuple[float, int]:
+        if job.html in previous:
+            return previous[job.html], 0
+        known = by_phase.get(job.phase)
+        if known:
+            return sum(known) / len(known), 0
+        return 0.0, -USUAL_COST_ORDER.index(job.phase)
+
+    stale.sort(key=expected_seconds, reverse=True)
+    up_to_date = len(planned) - len(stale)
+
+    n_workers = max(1, min(jobs or os.cpu_count() or 1, len(stale) or 1))
+    results: list[JobResult] = []
+    if stale:
+        mode = "a new kernel per report" if fresh_kernels else "warm kernels"
+        print(
+            f"building {len(stale)} of {len(planned)} reports on {n_workers} worker(s) "
+            f"({mode}) into {reports_dir}"
+        )
+
+        def record(result: JobResult) -> None:
+            # Recorded as each report finishes, so an interrupted build keeps its progress.
+            if result.ok:
+                html = reports_dir / result.job.html
+                manifest["reports"][result.job.html] = {
+                    "key": report_keys[result.job.html],
+                    "seconds": round(result.seconds, 3),
+                    "cell_seconds": round(result.cell_seconds, 3),
+                    **_output_stamp(html),
+                }
+            else:
+                manifest["reports"].pop(result.job.html, None)
+            write_json_atomic(manifest_path(reports_dir), manifest)
+
+        if keep_executed is not None:
+            results = run_jobs(
+                stale,
+                reports_dir,
+                n_workers,
+                fresh=fresh_kernels,
+                executed_dir=Path(keep_executed).resolve(),
+                on_result=record,
+            )
+        else:
+            with tempfile.TemporaryDirectory(prefix="analysis-build-") as tmp:
+                results = run_jobs(
+                    stale,
+                    reports_dir,
+                    n_workers,
+                    fresh=fresh_kernels,
+                    executed_dir=Path(tmp),
+                    on_result=record,
+                )
+    wall = time.perf_counter() - start
+
+    if results_stale:
+        assert phase_rows is not None
+        _write_results(reports_dir, phase_rows, fingerprint, manifest)
     failures = failures_record(results)
     for failure in failures:
         if failure["executed"]:
             failure["executed"] = str(Path(failure["executed"]).relative_to(reports_dir))
-    write_portal(data, reports_dir, failures)
-    for line in summary_lines(results):
+    _write_portal(data, reports_dir, failures, _sha256(fingerprint, code), manifest)
+    write_json_atomic(manifest_path(reports_dir), manifest)
+    for line in summary_lines(results, up_to_date):
         print(line)
+    if results:
+        cells = sum(r.cell_seconds for r in results)
+        efficiency = cells / (wall * n_workers) if wall > 0 else 0.0
+        print(
+            f"notebook cells {cells:.1f} s over {wall:.1f} s wall on {n_workers} worker(s): "
+            f"compute efficiency {efficiency:.2f}"
+        )
     print(f"done in {time.perf_counter() - start:.1f} s: {reports_dir / 'index.html'}")
     return 1 if failures else 0

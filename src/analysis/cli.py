@@ -42,6 +42,21 @@ def _parser() -> argparse.ArgumentParser:
         help="only these phases (baseline intervention impact regional)",
     )
     p.add_argument("--lang", nargs="+", default=None, metavar="L", help="only these languages")
+    p.add_argument(
+        "--force", action="store_true", help="rebuild every report, even those up to date"
+    )
+    p.add_argument(
+        "--fresh-kernels",
+        action="store_true",
+        help="start a new kernel for every notebook (reference mode; slower, same output)",
+    )
+    p.add_argument(
+        "--keep-executed",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep every executed notebook in DIR (default: only failed ones, in _failed/)",
+    )
 
     p = sub.add_parser("simulate", help="write a synthetic study with planted, recorded effects")
     p.add_argument("--out", type=Path, required=True, help="folder to write the study into")
@@ -77,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
                 agencies=args.agency,
                 phases=args.phase,
                 langs=args.lang,
+                fresh_kernels=args.fresh_kernels,
+                force=args.force,
+                keep_executed=args.keep_executed,
             )
         if args.command == "simulate":
             from analysis.simulate import simulate_study

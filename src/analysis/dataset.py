@@ -7,6 +7,7 @@ older than the raw inputs, so a researcher can open any notebook on a fresh chec
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,6 +18,22 @@ import pandas as pd
 from analysis import config
 from analysis.prepare import INPUTS_STAMP, inputs_fingerprint
 from analysis.study import Study, load_study_yml
+
+
+def frame_digest(frame: pd.DataFrame) -> str:
+    """SHA-256 of a table's column names, dtypes and values (row order matters, index not)."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def agency_rows(frame: pd.DataFrame, agency_id: str, own: bool = True) -> pd.DataFrame:
+    """The rows of one agency (``own``) or of every other agency; none without ``agency_id``."""
+    if "agency_id" not in frame.columns:
+        return frame.iloc[0:0] if own else frame
+    mask = frame["agency_id"].astype(str) == agency_id
+    return frame.loc[mask if own else ~mask]
 
 
 class StudyDataError(Exception):
@@ -108,6 +125,19 @@ class StudyData:
             known = ", ".join(self.agencies["agency_id"].head(8))
             raise StudyDataError(f"unknown agency id {agency_id!r} (known: {known}, ...)")
         return rows.iloc[0]
+
+    def agency_digest(self, agency_id: str) -> str:
+        """SHA-256 of one agency's own prepared data.
+
+        Its ``agencies.csv`` row, analysed and excluded answers, ledger rows and activity
+        log: what an agency's report footer prints, and what the build compares to decide
+        that a change elsewhere in the study leaves this agency's data as it was.
+        """
+        tables = (self.agencies, self.responses, self.excluded, self.ledger, self.interventions)
+        digest = hashlib.sha256()
+        for table in tables:
+            digest.update(frame_digest(agency_rows(table, agency_id)).encode())
+        return digest.hexdigest()
 
     def agency_name(self, agency_id: str, lang: str) -> str:
         return str(self.agency(agency_id)[f"name_{lang}"])

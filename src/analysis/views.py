@@ -149,9 +149,20 @@ def methods_note(
 
 
 def footer(data: StudyData, lang: str, params: dict) -> HTML:
-    """Provenance: study title, data hashes, parameters, code version, package versions."""
-    files = raw_input_files(data.study_dir, data.study)
-    prov = provenance(Path(data.study_dir), params, files)
+    """Provenance: study title, data hashes, parameters, code version, package versions.
+
+    A report of one agency (``params["agency_id"]``) hashes ``study.yml`` and that agency's
+    own prepared data (:meth:`StudyData.agency_digest`), so that a correction to another
+    agency's answers leaves its footer, and its bytes, as they were; the regional report
+    hashes every raw input file.
+    """
+    agency_id = str(params.get("agency_id") or "")
+    if agency_id:
+        prov = provenance(Path(data.study_dir), params, [Path(data.study_dir) / "study.yml"])
+        prov["files"][f"processed/ ({agency_id})"] = data.agency_digest(agency_id)
+        prov["files"] = dict(sorted(prov["files"].items()))
+    else:
+        prov = provenance(Path(data.study_dir), params, raw_input_files(data.study_dir, data.study))
     return provenance_html(prov, lang)
 
 

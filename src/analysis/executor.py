@@ -1,0 +1,664 @@
+"""Fast notebook execution for the report runner: warm kernels and a worker pool.
+
+One papermill run from the command line costs about 6 s on the 2-core machine, most of it
+kernel start, imports and process start-up, not the notebook's own cells (DESIGN.md
+section 9). This module keeps one Jupyter kernel per worker process alive across notebooks:
+
+- :class:`WarmKernel` owns one kernel and runs notebooks on it with
+  ``papermill.execute_notebook(..., km=...)``; papermill hands ``km`` to nbclient, which then
+  leaves the kernel running. Before every run it puts the kernel back in the state of a new
+  one (user namespace, execution counter, figures, rcParams and so the seaborn theme, random
+  state, warnings filters, pandas and numpy options, ``sys.path``, ``os.environ``, working
+  folder) with one silent request on its own kernel client, so nothing is added to the
+  notebook. The kernel is replaced when the previous run failed, when the ``src/analysis``
+  source tree changed since it started (modules already imported would be stale) and when
+  it died. ``WarmKernel(fresh=True)`` starts a new kernel for every run: the reference mode
+  behind ``--fresh-kernels``.
+- :func:`run_many` runs :class:`Task` s on ``jobs`` worker processes, each with its own
+  :class:`WarmKernel`, handing tasks out as workers free up. A failing notebook, a timeout,
+  a dead kernel or even a dead worker process becomes that task's :class:`TaskResult`; the
+  other tasks go on.
+
+papermill is imported only when a notebook is run (``import papermill`` costs 1.7 s), so the
+runner can decide what is up to date before paying for it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import multiprocessing
+import os
+import queue
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+#: The package's source tree; a change under it restarts warm kernels.
+SOURCE_DIR = Path(__file__).resolve().parent
+
+#: Name of the private module in the kernel's ``sys.modules`` that keeps the state of the
+#: kernel right after it started (outside the user namespace, so a reset keeps it).
+_KERNEL_STATE = "_analysis_executor_state"
+
+#: Executed silently before every run. Written as one function so that the names it needs
+#: disappear with the namespace reset it ends with. The first call (on a new kernel) only
+#: records the kernel's state; later calls restore it. Random generators are re-seeded from
+#: the operating system, as in a new kernel: a notebook that wants reproducible numbers sets
+#: its own seed, and a warm run must not look more reproducible than a fresh one.
+_PREPARE_KERNEL = """
+def _analysis_executor_prepare(cwd):
+    import os, random, sys, types, warnings
+    # %reset -f (which also runs gc.collect), and execution counts restart at 1 as in a
+    # new kernel, so that the executed notebook does not depend on what ran before.
+    get_ipython().reset(new_session=True)
+    state = sys.modules.get({state!r})
+    if state is None:
+        import numpy
+        state = types.ModuleType({state!r})
+        state.filters = list(warnings.filters)
+        state.path = list(sys.path)
+        state.environ = dict(os.environ)
+        state.printoptions = numpy.get_printoptions()
+        state.errstate = numpy.geterr()
+        sys.modules[{state!r}] = state
+    warnings.filters[:] = state.filters
+    warnings._filters_mutated()
+    sys.path[:] = state.path
+    os.environ.clear()
+    os.environ.update(state.environ)
+    os.chdir(cwd)
+    random.seed()
+    numpy = sys.modules["numpy"]
+    numpy.random.seed()
+    numpy.set_printoptions(**state.printoptions)
+    numpy.seterr(**state.errstate)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close("all")
+        if "matplotlib" in sys.modules:
+            # The rc file's values, as a new kernel reads them; the seaborn theme and
+            # palette live in rcParams too, so this also undoes sns.set_theme().
+            sys.modules["matplotlib"].rc_file_defaults()
+        if "pandas" in sys.modules:
+            sys.modules["pandas"].reset_option("all")
+
+_analysis_executor_prepare({cwd!r})
+"""
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ERROR_MAX_CHARS = 300
+
+
+def source_fingerprint(source_dir: Path | str) -> str:
+    """Cheap fingerprint of a source tree: relative paths, mtimes and sizes of its files.
+
+    ``__pycache__`` and hidden folders are skipped. A missing folder has the fingerprint
+    ``""``. Reading no file content keeps it at a few milliseconds for ``src/analysis``.
+    """
+    root = Path(source_dir)
+    if not root.is_dir():
+        return ""
+    digest = hashlib.sha1()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            try:
+                stat = path.stat()
+            except OSError:  # removed while walking: the next call sees the change
+                continue
+            relative = path.relative_to(root).as_posix()
+            digest.update(f"{relative}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    return digest.hexdigest()
+
+
+def one_line_error(exc: BaseException) -> str:
+    """The failure of a run as one line: exception name and message, never a traceback.
+
+    For an error raised by a notebook cell (papermill's ``PapermillExecutionError``) this is
+    the cell's own exception and its prompt number in the executed notebook, e.g.
+    ``"ValueError: no rows for agency A01 (In [4])"``.
+    """
+    ename = getattr(exc, "ename", None)
+    if ename is not None:  # PapermillExecutionError carries the failing cell's exception
+        message = f"{ename}: {getattr(exc, 'evalue', '')}"
+        # The prompt number, as papermill's marker at the top of the executed notebook says
+        # it ("An Exception was encountered at 'In [4]'"); cell indices shift with markers.
+        exec_count = getattr(exc, "exec_count", None)
+        suffix = f" (In [{exec_count}])" if exec_count is not None else ""
+    else:  # nbclient's errors (timeout, dead kernel) say what happened on their first line
+        lines = [line for line in str(exc).splitlines() if line.strip()]
+        message = f"{type(exc).__name__}: {lines[0] if lines else ''}"
+        suffix = ""
+    message = " ".join(_ANSI_ESCAPE.sub("", message).split()).rstrip(":")
+    if len(message) > _ERROR_MAX_CHARS:
+        message = message[: _ERROR_MAX_CHARS - 3] + "..."
+    return message + suffix
+
+
+def cell_seconds(nb: nbformat.NotebookNode) -> float:
+    """Sum of the executed cells' run times, from papermill's ``papermill.duration`` metadata."""
+    total = 0.0
+    for cell in nb.cells:
+        duration = cell.get("metadata", {}).get("papermill", {}).get("duration")
+        if duration is not None:
+            total += float(duration)
+    return total
+
+
+class _TrackingKernelManager(AsyncKernelManager):
+    """Remembers the kernel clients it hands out, so that their channels can be closed.
+
+    nbclient leaves the client it makes open when it does not own the kernel manager;
+    without this every run would leak a client's sockets.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._clients: list[Any] = []
+
+    def client(self, **kwargs: Any) -> Any:
+        kc = super().client(**kwargs)
+        self._clients.append(kc)
+        return kc
+
+    def stop_clients(self) -> None:
+        while self._clients:
+            kc = self._clients.pop()
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+
+
+def _kill_process(pid: int) -> None:
+    """Last-resort kill of a kernel nobody closed (garbage collection or interpreter exit)."""
+    with contextlib.suppress(OSError):
+        os.kill(pid, signal.SIGKILL)
+
+
+class WarmKernel:
+    """One Jupyter kernel, started on first use and reused across notebook runs.
+
+    Parameters
+    ----------
+    cwd : path, optional
+        Working folder of the notebooks when :meth:`run` is given none; default: the folder
+        of each notebook, as Jupyter does.
+    fresh : bool
+        Start a new kernel for every run and shut it down after (``--fresh-kernels``).
+    source_dir : path
+        Source tree whose change (:func:`source_fingerprint`) restarts the kernel.
+    kernel_name : str
+        Jupyter kernel spec.
+    timeout : float, optional
+        Seconds one cell may run; a cell that runs longer fails the run (and the kernel is
+        replaced). Default: no limit.
+    startup_timeout : float
+        Seconds to wait for a new kernel to answer.
+
+    Examples
+    --------
+    >>> with WarmKernel() as kernel:  # doctest: +SKIP
+    ...     nb = kernel.run("notebooks/01_baseline.ipynb", "out.ipynb", {"agency_id": "A01"})
+    """
+
+    def __init__(
+        self,
+        cwd: Path | str | None = None,
+        *,
+        fresh: bool = False,
+        source_dir: Path | str = SOURCE_DIR,
+        kernel_name: str = "python3",
+        timeout: float | None = None,
+        startup_timeout: float = 60.0,
+    ) -> None:
+        self.cwd = Path(cwd).resolve() if cwd is not None else None
+        self.fresh = fresh
+        self.source_dir = Path(source_dir)
+        self.kernel_name = kernel_name
+        self.timeout = timeout
+        self.startup_timeout = startup_timeout
+        #: How many kernels this object has started (a measure of how warm the runs were).
+        self.starts = 0
+        self._km: _TrackingKernelManager | None = None
+        self._socket_dir: str | None = None
+        self._fingerprint = ""
+        self._finalizer: weakref.finalize | None = None
+
+    def __enter__(self) -> WarmKernel:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def running(self) -> bool:
+        """Whether a kernel is started (it may have died since)."""
+        return self._km is not None
+
+    def run(
+        self,
+        notebook_path: Path | str,
+        output_path: Path | str,
+        parameters: Mapping[str, Any] | None = None,
+        cwd: Path | str | None = None,
+    ) -> nbformat.NotebookNode:
+        """Execute a notebook with papermill on the warm kernel and write the executed copy.
+
+        Raises what papermill raises (``PapermillExecutionError`` for a failing cell, nbclient's
+        ``DeadKernelError`` or ``CellTimeoutError``, ...); after any failure the kernel is shut
+        down and the next run starts a new one.
+        """
+        import papermill  # slow import (DESIGN.md section 9): only when a notebook runs
+
+        notebook_path = Path(notebook_path).resolve()
+        output_path = Path(output_path).resolve()
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        run_cwd = Path(cwd).resolve() if cwd is not None else self.cwd or notebook_path.parent
+        self._ensure_kernel(run_cwd)
+        assert self._km is not None
+        succeeded = False
+        try:
+            self._prepare(run_cwd)
+            nb = papermill.execute_notebook(
+                str(notebook_path),
+                str(output_path),
+                parameters=dict(parameters or {}),
+                kernel_name=self.kernel_name,
+                progress_bar=False,
+                start_timeout=self.startup_timeout,
+                execution_timeout=self.timeout,
+                km=self._km,
+            )
+            succeeded = True
+            return nb
+        finally:
+            if self._km is not None:
+                self._km.stop_clients()
+            if self.fresh or not succeeded:
+                self.close()
+
+    def close(self) -> None:
+        """Shut the kernel down (immediately: it holds nothing worth a graceful stop)."""
+        km, self._km = self._km, None
+        finalizer, self._finalizer = self._finalizer, None
+        if km is None:
+            self._remove_socket_dir()
+            return
+        km.stop_clients()
+        try:
+            run_sync(km.shutdown_kernel)(now=True)
+        except Exception:  # noqa: BLE001 - already dead or half started: make sure it is gone
+            if finalizer is not None:
+                finalizer()
+        if finalizer is not None:
+            finalizer.detach()
+        self._remove_socket_dir()
+
+    # ----------------------------------------------------------------------------------------
+
+    def _ensure_kernel(self, cwd: Path) -> None:
+        if self._km is not None and not self._usable():
+            self.close()
+        if self._km is None:
+            self._start(cwd)
+
+    def _usable(self) -> bool:
+        assert self._km is not None
+        try:
+            alive = run_sync(self._km.is_alive)()
+        except Exception:  # noqa: BLE001 - a manager that cannot tell is not usable
+            return False
+        return alive and source_fingerprint(self.source_dir) == self._fingerprint
+
+    def _start(self, cwd: Path) -> None:
+        # Fingerprint first: an edit made while the kernel starts is seen at the next run.
+        self._fingerprint = source_fingerprint(self.source_dir)
+        # IPC sockets in a private folder instead of TCP on localhost: no port races between
+        # parallel kernels, nothing reachable from the network, and no "Kernel is running
+        # over TCP without encryption" warning from ipykernel on every start.
+        self._socket_dir = tempfile.mkdtemp(prefix="analysis-kernel-")
+        km = _TrackingKernelManager(
+            kernel_name=self.kernel_name,
+            transport="ipc",
+            ip=os.path.join(self._socket_dir, "kernel"),
+        )
+        env = dict(os.environ)
+        # Set iteration order of strings then does not change from one kernel to the next.
+        env.setdefault("PYTHONHASHSEED", "0")
+        # debugpy's "frozen modules" warning on every kernel start is noise, not a problem.
+        env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        try:
+            run_sync(km.start_kernel)(
+                cwd=str(cwd),
+                env=env,
+                # As nbclient does for the kernels it starts: no history file shared (and
+                # locked) between parallel kernels.
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                # What a cell prints reaches the notebook through the kernel's channels; the
+                # kernel process's own output is start-up chatter. Its stderr stays on the
+                # terminal so that a crash (a segfault's message, an import error of the
+                # kernel itself) is still seen.
+                stdout=subprocess.DEVNULL,
+            )
+        except BaseException:
+            with contextlib.suppress(Exception):
+                run_sync(km.shutdown_kernel)(now=True)
+            self._remove_socket_dir()
+            raise
+        self._km = km
+        self.starts += 1
+        pid = getattr(km.provisioner, "pid", None)
+        if pid is not None:
+            self._finalizer = weakref.finalize(self, _kill_process, pid)
+
+    def _remove_socket_dir(self) -> None:
+        socket_dir, self._socket_dir = self._socket_dir, None
+        if socket_dir is not None:
+            shutil.rmtree(socket_dir, ignore_errors=True)
+
+    def _prepare(self, cwd: Path) -> None:
+        """Put the kernel in the state of a new one, with ``cwd`` as working folder."""
+        assert self._km is not None
+        code = _PREPARE_KERNEL.format(state=_KERNEL_STATE, cwd=str(cwd))
+        reply = run_sync(self._execute_silently)(self._km, code)
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise RuntimeError(
+                "could not reset the kernel: "
+                f"{content.get('ename', 'error')}: {content.get('evalue', '')}"
+            )
+
+    async def _execute_silently(self, km: _TrackingKernelManager, code: str) -> dict:
+        """Run ``code`` with ``silent=True`` and return the kernel's reply.
+
+        Only the shell reply is awaited: a new client's iopub subscription needs about 0.2 s
+        to settle (``wait_for_ready``), and nothing printed here is wanted.
+        """
+        kc = km.client()
+        kc.start_channels()
+        try:
+            msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+            deadline = time.monotonic() + self.startup_timeout
+            while time.monotonic() < deadline:
+                try:
+                    reply = await kc.get_shell_msg(timeout=1)
+                except queue.Empty:
+                    if not await km.is_alive():
+                        raise RuntimeError("the kernel died while it was being reset") from None
+                    continue
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    return reply
+            raise TimeoutError(f"the kernel did not answer within {self.startup_timeout} s")
+        finally:
+            km.stop_clients()
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks and the worker pool
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook to run: where it is, where its executed copy goes, with what parameters."""
+
+    id: str
+    notebook: Path | str
+    output: Path | str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    cwd: Path | str | None = None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What became of a :class:`Task`.
+
+    ``seconds`` is the wall time of the task including any kernel start; ``cell_seconds`` the
+    sum of its executed cells' run times; ``error`` one line (:func:`one_line_error`);
+    ``executed`` the executed notebook's path when one was written (also after a failure, for
+    debugging), else ``""``.
+    """
+
+    id: str
+    ok: bool
+    seconds: float
+    error: str = ""
+    cell_seconds: float = 0.0
+    executed: str = ""
+
+
+#: Called in the worker after a successful run with the task and its executed notebook, e.g.
+#: the HTML export. Must be a module-level function (it is pickled to worker processes).
+AfterRun = Callable[[Task, nbformat.NotebookNode], None]
+
+
+def run_task(kernel: WarmKernel, task: Task, after: AfterRun | None = None) -> TaskResult:
+    """Run one task on ``kernel``; never raises (except ``KeyboardInterrupt``/``SystemExit``)."""
+    start = time.perf_counter()
+    output = Path(task.output)
+    nb = None
+    error = ""
+    try:
+        nb = kernel.run(task.notebook, output, task.parameters, task.cwd)
+        if after is not None:
+            after(task, nb)
+    except Exception as exc:  # noqa: BLE001 - a failed notebook must not stop the others
+        error = one_line_error(exc)
+    if nb is None and output.exists():  # a failed run: read the partial notebook's timings
+        with contextlib.suppress(Exception):
+            nb = nbformat.read(output, as_version=4)
+    return TaskResult(
+        id=task.id,
+        ok=not error,
+        seconds=time.perf_counter() - start,
+        error=error,
+        cell_seconds=cell_seconds(nb) if nb is not None else 0.0,
+        executed=str(output) if output.exists() else "",
+    )
+
+
+@contextlib.contextmanager
+def _quiet_papermill_log() -> Iterator[None]:
+    """Silence papermill's logger (nbclient logs through it): failures come back as results.
+
+    Without this, lines such as "Kernel died while waiting for execute reply." land in the
+    middle of the runner's progress bar.
+    """
+    logger = logging.getLogger("papermill")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _worker_main(conn: Connection, kernel_options: dict[str, Any], after: AfterRun | None) -> None:
+    """Worker process: run the tasks the parent sends on one warm kernel until told to stop."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)  # so that the kernel is shut down on the way out
+
+    signal.signal(signal.SIGTERM, stop)
+    kernel = WarmKernel(**kernel_options)
+    try:
+        with _quiet_papermill_log():
+            while (task := conn.recv()) is not None:
+                conn.send(run_task(kernel, task, after))
+    except EOFError:  # the parent went away
+        pass
+    finally:
+        kernel.close()
+
+
+class _Worker:
+    """The parent's handle on one worker process and the task it is running."""
+
+    def __init__(self, context: Any, kernel_options: dict[str, Any], after: AfterRun | None):
+        self.conn, child_conn = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child_conn, kernel_options, after), daemon=True
+        )
+        self.process.start()
+        child_conn.close()
+        self.index: int | None = None
+        self.task: Task | None = None
+        self.started = 0.0
+
+    def give(self, index: int, task: Task) -> bool:
+        self.index, self.task, self.started = index, task, time.perf_counter()
+        try:
+            self.conn.send(task)
+        except OSError:  # died while idle: reported as this task's failure
+            return False
+        return True
+
+    def take_result(self) -> TaskResult | None:
+        """The finished task's result; ``None`` when the process died instead."""
+        try:
+            return self.conn.recv()
+        except (EOFError, OSError):
+            return None
+
+    def death_result(self) -> TaskResult:
+        assert self.task is not None
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        output = Path(self.task.output)
+        return TaskResult(
+            id=self.task.id,
+            ok=False,
+            seconds=time.perf_counter() - self.started,
+            error=f"WorkerDied: the worker process running this notebook died (exit code {code})",
+            executed=str(output) if output.exists() else "",
+        )
+
+    def retire(self) -> None:
+        """Tell the worker to shut its kernel down and exit."""
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+
+    def stop(self, timeout: float) -> None:
+        self.retire()
+        self.process.join(timeout=timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
+def run_many(
+    tasks: list[Task],
+    jobs: int = 1,
+    fresh: bool = False,
+    on_done: Callable[[TaskResult], None] | None = None,
+    *,
+    after: AfterRun | None = None,
+    timeout: float | None = None,
+    source_dir: Path | str = SOURCE_DIR,
+) -> list[TaskResult]:
+    """Run notebooks on ``jobs`` worker processes, each with its own :class:`WarmKernel`.
+
+    Tasks are handed out one at a time as workers free up, so a slow notebook does not hold
+    back a queue behind it. ``on_done(result)`` is called in this process as each task
+    finishes (for a progress bar). A failing notebook, timeout or dead kernel fails only its
+    task; a worker process that dies fails the task it was running and is replaced. With
+    ``jobs=1`` everything runs in this process, which keeps tracebacks of the runner simple.
+
+    Parameters
+    ----------
+    tasks : list of Task
+    jobs : int
+        Worker processes (at most one per task).
+    fresh : bool
+        A new kernel for every notebook (the reference mode, ``--fresh-kernels``).
+    on_done : callable, optional
+        Called with each :class:`TaskResult` as it arrives.
+    after : callable, optional
+        Called in the worker with ``(task, executed_notebook)`` after a successful run;
+        an exception there fails the task. Must be a module-level function.
+    timeout : float, optional
+        Seconds one cell may run.
+    source_dir : path
+        Source tree whose change restarts warm kernels.
+
+    Returns
+    -------
+    list of TaskResult
+        In the order of ``tasks``.
+    """
+    kernel_options = {"fresh": fresh, "timeout": timeout, "source_dir": str(source_dir)}
+    results: list[TaskResult | None] = [None] * len(tasks)
+
+    def finish(index: int, result: TaskResult) -> None:
+        results[index] = result
+        if on_done is not None:
+            on_done(result)
+
+    if jobs <= 1 or len(tasks) <= 1:
+        with WarmKernel(**kernel_options) as kernel, _quiet_papermill_log():
+            for index, task in enumerate(tasks):
+                finish(index, run_task(kernel, task, after))
+        return [r for r in results if r is not None]
+
+    # spawn, not fork: a forked copy of a process with threads or an event loop can hang.
+    context = multiprocessing.get_context("spawn")
+    pending = deque(enumerate(tasks))
+    workers: list[_Worker] = []
+    busy: list[_Worker] = []
+
+    def dispatch(worker: _Worker) -> None:
+        """Give ``worker`` the next task, or stop it when none is left."""
+        while pending:
+            index, task = pending.popleft()
+            if worker.give(index, task):
+                busy.append(worker)
+                return
+            finish(index, worker.death_result())
+            workers.remove(worker)
+            worker.stop(timeout=0)
+            worker = _Worker(context, kernel_options, after)
+            workers.append(worker)
+        worker.retire()
+
+    try:
+        for _ in range(min(jobs, len(tasks))):
+            workers.append(_Worker(context, kernel_options, after))
+        for worker in list(workers):
+            dispatch(worker)
+        while busy:
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+            for worker in [w for w in busy if w.conn in ready or w.process.sentinel in ready]:
+                busy.remove(worker)
+                assert worker.index is not None
+                result = worker.take_result() if worker.conn.poll() else None
+                if result is None:
+                    finish(worker.index, worker.death_result())
+                    workers.remove(worker)
+                    worker.stop(timeout=0)
+                    worker = _Worker(context, kernel_options, after)
+                    workers.append(worker)
+                else:
+                    finish(worker.index, result)
+                dispatch(worker)
+    finally:
+        for worker in workers:  # after a normal end each was told to stop: this waits
+            worker.stop(timeout=30)
+    return [r for r in results if r is not None]

@@ -1,0 +1,263 @@
+"""The report runner: incremental, deterministic, failure-isolated, atomic (issue 6).
+
+Builds are kept small (two or three English reports of the 4-agency ``small_study``) so
+the file runs in about a minute on the shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from analysis import build as build_module
+from analysis import config
+from analysis.build import build, manifest_path, write_bytes_atomic, write_json_atomic
+
+AGENCIES = ["AG01", "AG02"]
+
+
+def _hashes(reports: Path) -> dict[str, str]:
+    """sha256 of every report and of results.csv, by path relative to the reports folder."""
+    files = sorted(reports.rglob("*.html")) + [reports / "results.csv"]
+    return {
+        f.relative_to(reports).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+        for f in files
+        if ".build" not in f.parts and "_failed" not in f.parts
+    }
+
+
+def _report_stamps(reports: Path) -> dict[str, int]:
+    return {
+        f.relative_to(reports).as_posix(): f.stat().st_mtime_ns
+        for f in reports.rglob("*.html")
+        if f.name != "index.html"
+    }
+
+
+def _copy_study(study: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "study" / "raw"
+    shutil.copytree(study, target)
+    return target
+
+
+def _change_one_comment(study: Path, agency_id: str) -> None:
+    """Give one of the agency's baseline answers a comment (the last column) it did not have."""
+    path = study / "surveys" / "baseline.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith(f"{agency_id}-") and line.rstrip("\r\n").endswith(","):
+            lines[i] = line.rstrip("\r\n") + "الانتظار كان طويلاً\n"
+            break
+    else:  # pragma: no cover - the simulated study always has answers without comments
+        raise AssertionError(f"no answer without comment for {agency_id}")
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built(small_study, tmp_path_factory):
+    """Baseline reports (English) of two agencies, built once by the warm runner."""
+    root = tmp_path_factory.mktemp("build")
+    study = _copy_study(small_study, root)
+    reports = root / "reports"
+    status = build(study, reports, jobs=1, agencies=AGENCIES, phases=["baseline"], langs=["en"])
+    return study, reports, status, _hashes(reports)
+
+
+def _build(study: Path, reports: Path, **kwargs) -> int:
+    options = {"jobs": 1, "agencies": AGENCIES, "phases": ["baseline"], "langs": ["en"]}
+    return build(study, reports, **(options | kwargs))
+
+
+# --- atomic writes ---------------------------------------------------------------------------
+
+
+def test_when_write_is_interrupted_then_previous_file_stays_and_no_temporary_is_left(
+    tmp_path, monkeypatch
+):
+    target = tmp_path / "results.csv"
+    target.write_bytes(b"old")
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_bytes_atomic(target, b"new content, half written")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+def test_when_json_written_then_whole_file_readable_and_world_readable(tmp_path):
+    target = tmp_path / ".build" / "manifest.json"
+    write_json_atomic(target, {"b": 1, "a": "ع"})
+    assert json.loads(target.read_text(encoding="utf-8")) == {"a": "ع", "b": 1}
+    assert target.stat().st_mode & 0o777 == 0o644
+
+
+# --- incremental -----------------------------------------------------------------------------
+
+
+def test_when_built_then_every_report_and_manifest_written(built):
+    _, reports, status, hashes = built
+    assert status == 0
+    assert set(hashes) == {
+        "AG01/baseline.en.html",
+        "AG02/baseline.en.html",
+        "index.html",
+        "results.csv",
+    }
+    manifest = json.loads(manifest_path(reports).read_text(encoding="utf-8"))
+    assert set(manifest["reports"]) == {"AG01/baseline.en.html", "AG02/baseline.en.html"}
+    assert all(entry["cell_seconds"] > 0 for entry in manifest["reports"].values())
+
+
+def test_when_nothing_changed_then_no_report_built_and_papermill_not_imported(built):
+    study, reports, _, hashes = built
+    stamps = _report_stamps(reports)
+    code = (
+        "import sys\n"
+        "from analysis.cli import main\n"
+        f"status = main(['build', '--data', {str(study)!r}, '--reports', {str(reports)!r},"
+        " '--agency', 'AG01', 'AG02', '--phase', 'baseline', '--lang', 'en'])\n"
+        "print('IMPORTED', sorted(m for m in ('papermill', 'nbclient', 'nbconvert',"
+        " 'jupyter_client') if m in sys.modules))\n"
+        "sys.exit(status)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "built 0, up to date 2, failed 0" in done.stdout
+    assert "IMPORTED []" in done.stdout
+    assert _report_stamps(reports) == stamps  # not even rewritten
+    assert _hashes(reports) == hashes
+
+
+def test_when_forced_then_every_report_rebuilt_byte_identical(built, capsys):
+    study, reports, _, hashes = built
+    stamps = _report_stamps(reports)
+    assert _build(study, reports, force=True) == 0
+    assert "built 2, up to date 0, failed 0" in capsys.readouterr().out
+    after = _report_stamps(reports)
+    assert all(after[name] != stamps[name] for name in stamps)
+    assert _hashes(reports) == hashes
+
+
+def test_when_fresh_kernels_then_same_bytes_as_warm_kernels(built):
+    study, reports, _, hashes = built
+    assert _build(study, reports, force=True, fresh_kernels=True) == 0
+    assert _hashes(reports) == hashes
+
+
+def test_when_a_report_is_deleted_then_only_it_is_rebuilt(built, capsys):
+    study, reports, _, hashes = built
+    (reports / "AG02" / "baseline.en.html").unlink()
+    assert _build(study, reports) == 0
+    assert "built 1, up to date 1, failed 0" in capsys.readouterr().out
+    assert _hashes(reports) == hashes
+
+
+def test_when_one_agency_comment_changes_then_only_its_data_keys_change(
+    small_study, small_data, tmp_path, monkeypatch
+):
+    from analysis.build import data_keys, plan_jobs
+    from analysis.dataset import load_study_data
+    from analysis.prepare import inputs_fingerprint
+    from analysis.results import phase_results
+
+    study = _copy_study(small_study, tmp_path)
+    ids = small_data.agencies["agency_id"].tolist()
+    jobs = plan_jobs(study, tmp_path, ids, ["baseline", "impact"], ["en"])
+
+    def keys(footer: bool) -> dict[str, str]:
+        monkeypatch.setattr(build_module, "FOOTER_SHOWS_RAW_FILE_HASHES", footer)
+        data = load_study_data(study)
+        fingerprint = inputs_fingerprint(study, data.study)
+        return data_keys(data, jobs, phase_results(data, ["baseline", "impact"]), fingerprint)
+
+    before = {footer: keys(footer) for footer in (False, True)}
+    _change_one_comment(study, "AG02")
+    after = {footer: keys(footer) for footer in (False, True)}
+    changed = sorted(h for h in before[False] if before[False][h] != after[False][h])
+    assert changed == ["AG02/baseline.en.html", "AG02/impact.en.html"]
+    # Had agency footers printed every raw file's sha256, every report would show the change.
+    assert all(before[True][h] != after[True][h] for h in before[True])
+
+
+def test_when_one_agency_data_changes_then_its_reports_and_regional_rebuilt_only(
+    small_study, tmp_path, capsys
+):
+    study = _copy_study(small_study, tmp_path)
+    reports = tmp_path / "reports"
+    phases = ["baseline"] + (["regional"] if "regional" in build_module.available_phases() else [])
+    assert _build(study, reports, phases=phases) == 0
+    stamps = _report_stamps(reports)
+    _change_one_comment(study, "AG02")
+    capsys.readouterr()
+    assert _build(study, reports, phases=phases) == 0
+    rebuilt = sorted(n for n, t in _report_stamps(reports).items() if t != stamps[n])
+    expected = ["AG02/baseline.en.html"] + (["regional.en.html"] if len(phases) > 1 else [])
+    assert rebuilt == expected
+    assert f"built {len(expected)}, up to date 1, failed 0" in capsys.readouterr().out
+    # Honest keys: the report left alone is exactly what a forced rebuild now gives.
+    kept = (reports / "AG01" / "baseline.en.html").read_bytes()
+    assert _build(study, reports, phases=phases, force=True) == 0
+    assert (reports / "AG01" / "baseline.en.html").read_bytes() == kept
+
+
+# --- failures --------------------------------------------------------------------------------
+
+
+def test_when_a_notebook_fails_then_others_build_executed_kept_and_exit_1(
+    small_study, tmp_path, monkeypatch, capsys
+):
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(config.NOTEBOOKS_DIR, notebooks)
+    path = notebooks / build_module.NOTEBOOKS["baseline"]
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(
+        3,
+        nbformat.v4.new_code_cell(
+            'if agency_id == "AG02":\n    raise ValueError("broken for AG02")'
+        ),
+    )
+    nbformat.write(nb, path)
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", notebooks)
+    reports = tmp_path / "reports"
+
+    assert _build(small_study, reports) == 1
+
+    out = capsys.readouterr().out
+    assert "built 1, up to date 0, failed 1" in out
+    assert "FAILED AG02/baseline.en: ValueError: broken for AG02" in out
+    assert (reports / "AG01" / "baseline.en.html").exists()
+    assert not (reports / "AG02" / "baseline.en.html").exists()
+    kept = nbformat.read(reports / "_failed" / "AG02" / "baseline.en.ipynb", as_version=4)
+    assert any(o.get("ename") == "ValueError" for c in kept.cells for o in c.get("outputs", []))
+    manifest = json.loads(manifest_path(reports).read_text(encoding="utf-8"))
+    assert list(manifest["reports"]) == ["AG01/baseline.en.html"]  # a failure stays stale
+    assert "broken for AG02" in (reports / "index.html").read_text(encoding="utf-8")
+    assert not list(reports.rglob("*.tmp"))
+
+
+def test_when_unknown_agency_then_exit_2(small_study, tmp_path):
+    assert build(small_study, tmp_path / "r", agencies=["NOPE"], jobs=1) == 2
+
+
+@pytest.mark.parametrize("flag", ["--force", "--fresh-kernels"])
+def test_when_build_flags_given_then_cli_accepts_them(flag):
+    from analysis.cli import _parser
+
+    args = _parser().parse_args(["build", flag, "--jobs", "3"])
+    assert args.jobs == 3
+    assert args.force is (flag == "--force")
+    assert args.fresh_kernels is (flag == "--fresh-kernels")
+    assert os.cpu_count()  # the default of --jobs
