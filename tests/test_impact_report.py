@@ -223,3 +223,20 @@ def test_when_the_portal_is_written_then_it_links_the_intervention_and_impact_re
     for phase in ("intervention", "impact"):
         for lang in ("ar", "en"):
             assert f'href="AG01/{phase}.{lang}.html"' in portal
+
+
+def test_when_driver_changes_are_drawn_then_most_important_driver_comes_first(small_data):
+    report = ImpactReport(small_data, "AG01", "en")
+    parts = report.driver_changes()
+    alt = re.search(r'alt="([^"]*)"', parts[0].data).group(1)
+    shown = re.findall(r"([A-Z][^:;]*?) \((\d+)%\): ([+−-]?\d+)", alt.split(": ", 1)[1])
+    shares = [int(share) for _, share, _ in shown]
+    assert len(shown) == len(small_data.dimensions)
+    assert shares == sorted(shares, reverse=True)
+    assert sum(shares) == pytest.approx(100, abs=len(shares))  # LMG shares, rounded
+    rows = report.changes[report.changes["metric"] == "index_diff"].set_index("code")
+    by_label = {report._dim_label(c): rows.loc[c, "estimate"] for c in small_data.dimensions}
+    for label, _, change in shown:
+        expected = int(np.floor(by_label[label.strip()] + 0.5))
+        assert int(change.replace("−", "-")) == expected
+    assert ImpactReport(small_data, "AG02", "en").driver_changes() == []  # tiny follow-up

@@ -550,6 +550,27 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Change in share who agree, points [95% interval]",
         "ar": "التغير في نسبة الموافقين، بالنقاط [فترة 95%]",
     },
+    "driver_rows_heading": {"en": "Key drivers (importance)", "ar": "محركات الرضا (الأهمية)"},
+    "chart_driver_change_title": {
+        "en": "Change in each driver of satisfaction, most important first",
+        "ar": "التغير في كل محرك من محركات الرضا، الأهم أولًا",
+    },
+    "label_no_change": {"en": "no change", "ar": "لا تغير"},
+    "alt_driver_change": {
+        "en": "Dot chart of the change in index points of each part of the service with its "
+        "95% interval, ordered by its importance for overall satisfaction at baseline: "
+        "{values}.",
+        "ar": "مخطط نقطي للتغير بنقاط المؤشر في كل جانب من جوانب الخدمة مع فترة الثقة 95%، "
+        "مرتبة حسب أهميتها للرضا العام في القياس القبلي: {values}.",
+    },
+    "driver_change_note": {
+        "en": "The parts of the service are ordered by how much of overall satisfaction they "
+        "explained at baseline (key drivers, in brackets): a rise in the first ones moves "
+        "overall satisfaction most.",
+        "ar": "رُتّبت جوانب الخدمة حسب مقدار ما فسّرته من الرضا العام في القياس القبلي "
+        "(محركات الرضا الرئيسية، بين القوسين): فالتحسن في أولها هو الأكثر تأثيرًا في الرضا "
+        "العام.",
+    },
     "caption_change_items": {
         "en": "Change in each question",
         "ar": "التغير في كل سؤال",

@@ -604,10 +604,68 @@ class ImpactReport:
             min_report_n=self.data.min_report_n,
         )
 
+    @cached_property
+    def driver_importance(self) -> pd.Series:
+        """Baseline LMG share (%) of each dimension in overall satisfaction, by code.
+
+        The key drivers of the baseline report (:mod:`analysis.drivers`), so that both
+        reports rank the parts of the service alike.
+        """
+        from analysis.baseline import BaselineReport
+
+        shares = BaselineReport(self.data, self.agency_id, self.lang).importance
+        return shares.set_index("predictor")["share_pct"]
+
+    def driver_changes(self) -> list[HTML]:
+        """The change of each driver (dimension) with its interval, most important first."""
+        lang = self.lang
+        if self.headline["suppressed"]:
+            return []
+        records = []
+        for code in self.data.dimensions:
+            d = self._change(code)
+            share = self.driver_importance.get(code, np.nan)
+            label = self._dim_label(code)
+            if not _missing(share):
+                label += f" ({i18n.fmt_num(share, 0, lang)}%)"
+            records.append(
+                {
+                    "segment": t("driver_rows_heading", lang),
+                    "group": label,
+                    "estimate": np.nan if d is None else d["estimate"],
+                    "ci_low": np.nan if d is None else d["ci_low"],
+                    "ci_high": np.nan if d is None else d["ci_high"],
+                    "share": share,
+                }
+            )
+        frame = pd.DataFrame(records).sort_values("share", ascending=False, kind="stable")
+        fig = plots.segment_gaps(
+            frame.drop(columns="share"),
+            lang,
+            overall=0.0,
+            labels={
+                "title": t("chart_driver_change_title", lang),
+                "index": t("axis_change", lang),
+                "overall": t("label_no_change", lang),
+                "suppressed": i18n.fmt_suppressed(lang, self.data.min_report_n),
+            },
+        )
+        alt = t(
+            "alt_driver_change",
+            lang,
+            values="; ".join(
+                f"{r['group']}: {self._fmt(r['estimate'], signed=True)}"
+                for _, r in frame.iterrows()
+                if not _missing(r["estimate"])
+            ),
+        )
+        return [figure_html(fig, alt=alt), views.paragraph(t("driver_change_note", lang))]
+
     def where_change(self) -> list[HTML]:
-        """Likert bars before and after for every item, and the item change table."""
+        """The change of each driver, Likert bars before and after, and the item tables."""
         lang, data = self.lang, self.data
         parts: list[HTML] = [views.section("q_change_where", lang)]
+        parts += self.driver_changes()
         items = [i for dim in data.study.dimensions.values() for i in dim.items]
         codes = list(range(data.scale_min, data.scale_max + 1))
 
