@@ -110,13 +110,31 @@ class BaselineReport:
 
     # --- numbers -----------------------------------------------------------------------
 
+    def _level_table(self, responses: pd.DataFrame, outcome_only: bool) -> pd.DataFrame:
+        data = self.data
+        return measures.level_table(
+            responses,
+            [data.outcome] if outcome_only else data.items,
+            {} if outcome_only else data.dimensions,
+            data.outcome,
+            data.scale_min,
+            data.scale_max,
+            data.min_report_n,
+            phase=PHASE,
+        )
+
     @cached_property
     def all_levels(self) -> pd.DataFrame:
-        return baseline_levels(self.data)
+        """The outcome's baseline level of every agency: all the league and rank need.
+
+        Every agency's every dimension and item would cost ten times as much, per report.
+        """
+        return self._level_table(self.data.wave_responses(WAVE), outcome_only=True)
 
     @cached_property
     def levels(self) -> pd.DataFrame:
-        return self.all_levels.loc[self.all_levels["agency_id"] == self.agency_id]
+        """Every baseline level of this agency (equal to its rows of :func:`baseline_levels`)."""
+        return self._level_table(self.responses, outcome_only=False)
 
     @cached_property
     def responses(self) -> pd.DataFrame:

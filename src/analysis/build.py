@@ -45,6 +45,7 @@ importing papermill (about 1 s on the demo study).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -74,6 +75,16 @@ NOTEBOOKS = {
     "impact": "03_impact.ipynb",
     "regional": "04_regional.ipynb",
 }
+#: What the report notebooks import: each worker's kernel imports it while the runner still
+#: plans the build (most of a notebook's start-up is imports; DESIGN.md section 9).
+WARM_IMPORTS = (
+    "IPython.display",
+    "matplotlib.pyplot",
+    "analysis.baseline",
+    "analysis.intervention",
+    "analysis.impact",
+    "analysis.regional",
+)
 #: Phases by decreasing run time of their notebook (demo study), for the first build's order.
 USUAL_COST_ORDER = ("regional", "impact", "baseline", "intervention")
 
@@ -340,11 +351,14 @@ def run_jobs(
     fresh: bool = False,
     executed_dir: Path,
     on_result: Any = None,
+    pool: Any = None,
 ) -> list[JobResult]:
     """Run jobs on ``n_workers`` warm kernels with a progress bar and ETA on stderr.
 
     Executed notebooks go to ``executed_dir``; a failed run's copy is kept under
-    ``<reports>/_failed/``. ``on_result(result)`` is called as each job finishes.
+    ``<reports>/_failed/``. ``on_result(result)`` is called as each job finishes. ``pool``
+    (:func:`start_pool`, started before the jobs were planned) runs them instead of new
+    workers.
     """
     from tqdm import tqdm
 
@@ -391,13 +405,16 @@ def run_jobs(
         bar.update(1)
 
     try:
-        run_many(
-            tasks,
-            jobs=min(n_workers, len(tasks)),
-            fresh=fresh,
-            on_done=done,
-            after=partial(export_report, str(Path(reports_dir).resolve())),
-        )
+        if pool is not None:
+            pool.run(tasks, done)
+        else:
+            run_many(
+                tasks,
+                jobs=min(n_workers, len(tasks)),
+                fresh=fresh,
+                on_done=done,
+                after=partial(export_report, str(Path(reports_dir).resolve())),
+            )
     finally:
         bar.close()
     order = {job.html: i for i, job in enumerate(jobs)}
@@ -421,6 +438,18 @@ def failures_record(results: list[JobResult]) -> list[dict]:
         for r in results
         if not r.ok
     ]
+
+
+def start_pool(reports_dir: Path, n_workers: int, fresh: bool) -> Any:
+    """Worker processes that start their kernels and imports now (:class:`WorkerPool`)."""
+    from analysis.executor import WorkerPool
+
+    return WorkerPool(
+        n_workers,
+        fresh=fresh,
+        after=partial(export_report, str(Path(reports_dir).resolve())),
+        warm_imports=WARM_IMPORTS,
+    )
 
 
 def _error(message: str) -> int:
@@ -495,6 +524,35 @@ def build(
     keep_executed : Path, optional
         Keep every executed notebook there (default: only failed ones, under ``_failed/``).
     """
+    # Worker pools started early are stopped whatever happens (an error, Ctrl-C).
+    with contextlib.ExitStack() as pools:
+        return _build(
+            pools,
+            study_dir,
+            reports_dir,
+            jobs=jobs,
+            agencies=agencies,
+            phases=phases,
+            langs=langs,
+            fresh_kernels=fresh_kernels,
+            force=force,
+            keep_executed=keep_executed,
+        )
+
+
+def _build(
+    _pools: contextlib.ExitStack,
+    study_dir: Path,
+    reports_dir: Path,
+    *,
+    jobs: int | None = None,
+    agencies: list[str] | None = None,
+    phases: list[str] | None = None,
+    langs: list[str] | None = None,
+    fresh_kernels: bool = False,
+    force: bool = False,
+    keep_executed: Path | None = None,
+) -> int:
     from analysis.dataset import StudyDataError, ensure_prepared, load_study_data
     from analysis.prepare import INPUTS_STAMP
 
@@ -548,7 +606,14 @@ def build(
         or not set(phases).issubset(results_done.get("phases", []))
         or not (reports_dir / "results.csv").exists()
     )
+    max_workers = max(1, min(jobs or os.cpu_count() or 1, len(planned) or 1))
+    pool = None
     if results_stale or any(job.html not in keys for job in planned):
+        # The data or the code changed, or the first build: reports will very likely be
+        # stale. The workers start their kernels and imports while the statistics of
+        # results.csv (which the keys need) are computed here.
+        if planned:
+            pool = _pools.enter_context(start_pool(reports_dir, max_workers, fresh_kernels))
         from analysis.results import phase_results
 
         phase_rows = phase_results(data, phases)
@@ -586,7 +651,12 @@ def build(
     stale.sort(key=expected_seconds, reverse=True)
     up_to_date = len(planned) - len(stale)
 
-    n_workers = max(1, min(jobs or os.cpu_count() or 1, len(stale) or 1))
+    n_workers = max(1, min(max_workers, len(stale) or 1))
+    if stale and pool is None:
+        pool = _pools.enter_context(start_pool(reports_dir, n_workers, fresh_kernels))
+    elif not stale and pool is not None:
+        pool.close()
+        pool = None
     results: list[JobResult] = []
     if stale:
         mode = "a new kernel per report" if fresh_kernels else "warm kernels"
@@ -617,6 +687,7 @@ def build(
                 fresh=fresh_kernels,
                 executed_dir=Path(keep_executed).resolve(),
                 on_result=record,
+                pool=pool,
             )
         else:
             with tempfile.TemporaryDirectory(prefix="analysis-build-") as tmp:
@@ -627,8 +698,11 @@ def build(
                     fresh=fresh_kernels,
                     executed_dir=Path(tmp),
                     on_result=record,
+                    pool=pool,
                 )
     wall = time.perf_counter() - start
+    if pool is not None:
+        pool.close()
 
     if results_stale:
         assert phase_rows is not None

@@ -39,7 +39,7 @@ import tempfile
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -294,6 +294,21 @@ class WarmKernel:
             if self.fresh or not succeeded:
                 self.close()
 
+    def prewarm(self, modules: Sequence[str]) -> None:
+        """Start the kernel now and import ``modules`` in it, before any notebook runs.
+
+        Imports are most of a notebook's start-up (DESIGN.md section 9); a worker that warms
+        its kernel while the runner is still planning saves them from its first report. The
+        modules stay imported (a reset between runs keeps ``sys.modules``, as it does after
+        any notebook); nothing is added to the user namespace.
+        """
+        self._ensure_kernel(self.cwd or Path.cwd())
+        assert self._km is not None
+        code = f"[__import__(name) for name in {list(modules)!r}]"
+        reply = run_sync(self._execute_silently)(self._km, code)
+        if reply.get("content", {}).get("status") != "ok":
+            self.close()  # the first notebook starts a clean kernel and reports the error
+
     def close(self) -> None:
         """Shut the kernel down (immediately: it holds nothing worth a graceful stop)."""
         km, self._km = self._km, None
@@ -497,8 +512,12 @@ def _worker_main(conn: Connection, kernel_options: dict[str, Any], after: AfterR
         raise SystemExit(128 + signum)  # so that the kernel is shut down on the way out
 
     signal.signal(signal.SIGTERM, stop)
-    kernel = WarmKernel(**kernel_options)
+    options = dict(kernel_options)
+    warm_imports = options.pop("warm_imports", ())
+    kernel = WarmKernel(**options)
     try:
+        if warm_imports and not kernel.fresh:
+            kernel.prewarm(warm_imports)
         with _quiet_papermill_log():
             while (task := conn.recv()) is not None:
                 conn.send(run_task(kernel, task, after))
@@ -618,29 +637,90 @@ def run_many(
                 finish(index, run_task(kernel, task, after))
         return [r for r in results if r is not None]
 
-    # spawn, not fork: a forked copy of a process with threads or an event loop can hang.
-    context = multiprocessing.get_context("spawn")
-    pending = deque(enumerate(tasks))
-    workers: list[_Worker] = []
-    busy: list[_Worker] = []
+    with WorkerPool(min(jobs, len(tasks)), after=after, **kernel_options) as pool:
+        return pool.run(tasks, on_done)
 
-    def dispatch(worker: _Worker) -> None:
-        """Give ``worker`` the next task, or stop it when none is left."""
-        while pending:
-            index, task = pending.popleft()
-            if worker.give(index, task):
-                busy.append(worker)
-                return
-            finish(index, worker.death_result())
-            workers.remove(worker)
-            worker.stop(timeout=0)
-            worker = _Worker(context, kernel_options, after)
-            workers.append(worker)
-        worker.retire()
 
-    try:
-        for _ in range(min(jobs, len(tasks))):
-            workers.append(_Worker(context, kernel_options, after))
+class WorkerPool:
+    """Worker processes started ahead of their tasks, each with its own :class:`WarmKernel`.
+
+    The workers start (and, given ``warm_imports``, start their kernels and import those
+    modules) as soon as the pool is made, so a runner can make the pool first and plan its
+    tasks while they warm up. :meth:`run` then hands tasks out as workers free up, exactly
+    as :func:`run_many` does; a pool runs one batch of tasks.
+
+    Parameters
+    ----------
+    jobs : int
+        Worker processes.
+    fresh, timeout, source_dir
+        As for :class:`WarmKernel` (``fresh`` kernels are not warmed: each run starts anew).
+    after : callable, optional
+        As for :func:`run_many`.
+    warm_imports : sequence of str
+        Modules each worker's kernel imports before its first notebook.
+    """
+
+    def __init__(
+        self,
+        jobs: int,
+        *,
+        fresh: bool = False,
+        after: AfterRun | None = None,
+        timeout: float | None = None,
+        source_dir: Path | str = SOURCE_DIR,
+        warm_imports: Sequence[str] = (),
+    ) -> None:
+        # spawn, not fork: a forked copy of a process with threads or an event loop can hang.
+        self._context = multiprocessing.get_context("spawn")
+        self._options = {
+            "fresh": fresh,
+            "timeout": timeout,
+            "source_dir": str(source_dir),
+            "warm_imports": tuple(warm_imports),
+        }
+        self._after = after
+        self._workers: list[_Worker] = []
+        for _ in range(max(1, jobs)):
+            self._workers.append(self._new_worker())
+
+    def _new_worker(self) -> _Worker:
+        return _Worker(self._context, self._options, self._after)
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def run(
+        self, tasks: list[Task], on_done: Callable[[TaskResult], None] | None = None
+    ) -> list[TaskResult]:
+        """Run ``tasks`` on the pool's workers; results in the order of ``tasks``."""
+        results: list[TaskResult | None] = [None] * len(tasks)
+        pending = deque(enumerate(tasks))
+        workers = self._workers
+        busy: list[_Worker] = []
+
+        def finish(index: int, result: TaskResult) -> None:
+            results[index] = result
+            if on_done is not None:
+                on_done(result)
+
+        def dispatch(worker: _Worker) -> None:
+            """Give ``worker`` the next task, or stop it when none is left."""
+            while pending:
+                index, task = pending.popleft()
+                if worker.give(index, task):
+                    busy.append(worker)
+                    return
+                finish(index, worker.death_result())
+                workers.remove(worker)
+                worker.stop(timeout=0)
+                worker = self._new_worker()
+                workers.append(worker)
+            worker.retire()
+
         for worker in list(workers):
             dispatch(worker)
         while busy:
@@ -653,12 +733,15 @@ def run_many(
                     finish(worker.index, worker.death_result())
                     workers.remove(worker)
                     worker.stop(timeout=0)
-                    worker = _Worker(context, kernel_options, after)
+                    worker = self._new_worker()
                     workers.append(worker)
                 else:
                     finish(worker.index, result)
                 dispatch(worker)
-    finally:
-        for worker in workers:  # after a normal end each was told to stop: this waits
+        return [r for r in results if r is not None]
+
+    def close(self) -> None:
+        """Stop every worker (each shuts its kernel down); waits for those already told to."""
+        for worker in self._workers:
             worker.stop(timeout=30)
-    return [r for r in results if r is not None]
+        self._workers = []

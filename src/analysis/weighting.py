@@ -24,21 +24,6 @@ __all__ = ["effective_n", "rake", "weighted_index_change", "weighted_mean_se"]
 MISSING_CATEGORY = "(missing)"
 
 
-def _weighted_shares(weights: pd.Series, column: pd.Series) -> pd.Series:
-    return weights.groupby(column).sum() / weights.sum()
-
-
-def _margin_gap(weights: pd.Series, column: pd.Series, target: pd.Series) -> float:
-    """Largest absolute difference between the weighted shares of ``column`` and ``target``."""
-    shares = _weighted_shares(weights, column)
-    categories = shares.index.union(target.index)
-    return float(
-        (shares.reindex(categories).fillna(0.0) - target.reindex(categories).fillna(0.0))
-        .abs()
-        .max()
-    )
-
-
 def rake(
     sample: pd.DataFrame,
     margins: Mapping[str, pd.Series],
@@ -103,13 +88,27 @@ def rake(
             )
         targets[variable] = target
 
-    weights = pd.Series(1.0, index=sample.index)
+    # The cycle runs on integer category codes with numpy (bincount): the same arithmetic
+    # as a pandas groupby per step, at a fraction of its cost over up to max_iter cycles.
+    codes, shares_target = [], []
+    for variable, target in targets.items():
+        code, categories = pd.factorize(sample[variable])
+        codes.append(code)
+        shares_target.append(target.reindex(categories).fillna(0.0).to_numpy(dtype=float))
+    weights = np.ones(len(sample))
+
+    def shares(code: np.ndarray, size: int) -> np.ndarray:
+        return np.bincount(code, weights=weights, minlength=size) / weights.sum()
+
     for _ in range(max_iter):
-        for variable, target in targets.items():
-            shares = _weighted_shares(weights, sample[variable])
-            factor = (target.reindex(shares.index).fillna(0.0) / shares).fillna(0.0)
-            weights = weights * sample[variable].map(factor).astype(float)
-        gap = max(_margin_gap(weights, sample[v], t) for v, t in targets.items())
+        for code, target in zip(codes, shares_target, strict=True):
+            current = shares(code, target.size)
+            factor = np.divide(target, current, out=np.zeros_like(target), where=current > 0)
+            weights = weights * factor[code]
+        gap = max(
+            float(np.abs(shares(code, t.size) - t).max())
+            for code, t in zip(codes, shares_target, strict=True)
+        )
         if gap < tol:
             break
     else:
@@ -118,6 +117,7 @@ def rake(
             RuntimeWarning,
             stacklevel=2,
         )
+    weights = pd.Series(weights, index=sample.index)
     return weights * len(weights) / weights.sum()
 
 
