@@ -171,7 +171,6 @@ def test_when_one_agency_comment_changes_then_only_its_data_keys_change(
     from analysis.build import data_keys, plan_jobs
     from analysis.dataset import load_study_data
     from analysis.prepare import inputs_fingerprint
-    from analysis.results import phase_results
 
     study = _copy_study(small_study, tmp_path)
     ids = small_data.agencies["agency_id"].tolist()
@@ -181,7 +180,7 @@ def test_when_one_agency_comment_changes_then_only_its_data_keys_change(
         monkeypatch.setattr(build_module, "FOOTER_SHOWS_RAW_FILE_HASHES", footer)
         data = load_study_data(study)
         fingerprint = inputs_fingerprint(study, data.study)
-        return data_keys(data, jobs, phase_results(data, ["baseline", "impact"]), fingerprint)
+        return data_keys(data, jobs, fingerprint)
 
     before = {footer: keys(footer) for footer in (False, True)}
     _change_one_comment(study, "AG02")

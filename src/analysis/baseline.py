@@ -40,6 +40,24 @@ def baseline_levels(data: StudyData) -> pd.DataFrame:
     )
 
 
+def league_levels(data: StudyData) -> pd.DataFrame:
+    """The outcome's baseline level of every agency: what the league and rank are built on.
+
+    All that a baseline report shows of the other agencies (the build hashes it to know
+    which reports a change elsewhere touches).
+    """
+    return measures.level_table(
+        data.wave_responses(WAVE),
+        [data.outcome],
+        {},
+        data.outcome,
+        data.scale_min,
+        data.scale_max,
+        data.min_report_n,
+        phase=PHASE,
+    )
+
+
 def baseline_results(data: StudyData) -> pd.DataFrame:
     """The baseline rows of ``reports/results.csv`` (DESIGN.md section 5)."""
     return baseline_levels(data)
@@ -110,31 +128,28 @@ class BaselineReport:
 
     # --- numbers -----------------------------------------------------------------------
 
-    def _level_table(self, responses: pd.DataFrame, outcome_only: bool) -> pd.DataFrame:
+    @cached_property
+    def all_levels(self) -> pd.DataFrame:
+        """The outcome's baseline level of every agency (:func:`league_levels`).
+
+        Every agency's every dimension and item would cost ten times as much, per report.
+        """
+        return league_levels(self.data)
+
+    @cached_property
+    def levels(self) -> pd.DataFrame:
+        """Every baseline level of this agency (equal to its rows of :func:`baseline_levels`)."""
         data = self.data
         return measures.level_table(
-            responses,
-            [data.outcome] if outcome_only else data.items,
-            {} if outcome_only else data.dimensions,
+            self.responses,
+            data.items,
+            data.dimensions,
             data.outcome,
             data.scale_min,
             data.scale_max,
             data.min_report_n,
             phase=PHASE,
         )
-
-    @cached_property
-    def all_levels(self) -> pd.DataFrame:
-        """The outcome's baseline level of every agency: all the league and rank need.
-
-        Every agency's every dimension and item would cost ten times as much, per report.
-        """
-        return self._level_table(self.data.wave_responses(WAVE), outcome_only=True)
-
-    @cached_property
-    def levels(self) -> pd.DataFrame:
-        """Every baseline level of this agency (equal to its rows of :func:`baseline_levels`)."""
-        return self._level_table(self.responses, outcome_only=False)
 
     @cached_property
     def responses(self) -> pd.DataFrame:

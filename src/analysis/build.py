@@ -20,16 +20,16 @@ from (:func:`report_key`), a SHA-256 over
   file, the installed versions of the key packages, and the git version that the footer
   prints (:func:`analysis.report.code_version`);
 - the data the report displays (:func:`data_keys`): the agency's own slice of the prepared
-  tables (its ``agencies`` row, analysed and excluded responses, ledger rows and activity
-  log) plus the cross-agency context the report shows, taken as the other agencies'
-  published estimates of the same phase (their ``results.csv`` rows, full precision:
-  league and rank of the baseline, Benjamini-Hochberg p-values, change league and DiD of
-  the impact report), the agency list (names in the league charts) and, for the
-  intervention report, the other agencies' activity logs (programme median dose). A
-  change to one agency that leaves every published estimate of the others unchanged (a
-  comment, a background answer) therefore changes only that agency's keys; a change that
-  moves another agency's displayed estimate (its own index in everyone's league chart)
-  rebuilds the phase. The regional report depends on all the prepared tables;
+  tables (its ``agencies`` row, analysed and excluded answers, ledger rows and activity
+  log) plus what the report shows of the other agencies, computed as the report computes
+  it (:func:`displayed_context`): every agency's baseline outcome level for the baseline
+  report's league and rank, every agency's outcome change (with the Benjamini-Hochberg
+  p-values and the comparison agencies' changes) for the impact report, the other agencies'
+  activity logs for the intervention report's programme median, and the agency list
+  (names in the league charts). A change to one agency that leaves what the others show
+  unchanged (a comment, a background answer) therefore changes only that agency's keys; a
+  change that moves its own displayed estimate in everyone's league rebuilds the phase.
+  The regional report depends on all the prepared tables;
 - the footer: an agency's report prints the SHA-256 of ``study.yml`` and of its own
   prepared data (``views.footer``), both covered above; the regional report prints the
   SHA-256 of every raw input file. :data:`FOOTER_SHOWS_RAW_FILE_HASHES` says whether
@@ -215,10 +215,28 @@ def code_key() -> dict[str, Any]:
     }
 
 
+def displayed_context(data: StudyData, phase: str) -> pd.DataFrame | None:
+    """What a report of ``phase`` shows of the other agencies, computed as the report does.
+
+    The baseline report: every agency's outcome level (league, rank, target); the impact
+    report: every agency's outcome change (league, Benjamini-Hochberg across agencies, the
+    comparison agencies' change for the DiD); the intervention report: the other agencies'
+    activity logs (programme median dose), hashed separately.
+    """
+    if phase == "baseline":
+        from analysis.baseline import league_levels
+
+        return league_levels(data)
+    if phase == "impact":
+        from analysis.impact import outcome_change_rows
+
+        return outcome_change_rows(data)
+    return None
+
+
 def data_keys(
     data: StudyData,
     jobs: Iterable[Job],
-    results: Mapping[str, pd.DataFrame],
     raw_fingerprint: Mapping[str, str],
 ) -> dict[str, str]:
     """Key of the data each report displays, by report path (see the module docstring).
@@ -227,12 +245,16 @@ def data_keys(
     ----------
     data : StudyData
     jobs : iterable of Job
-    results : mapping of phase to DataFrame
-        The phases' ``results.csv`` rows (:func:`analysis.results.phase_results`).
     raw_fingerprint : mapping
         SHA-256 of each raw input file, as the report footer prints them.
     """
     from analysis.dataset import agency_rows, frame_digest
+
+    jobs = list(jobs)
+    contexts = {
+        phase: displayed_context(data, phase)
+        for phase in dict.fromkeys(j.phase for j in jobs if j.agency_id is not None)
+    }
 
     slices = {a: data.agency_digest(a) for a in data.agencies["agency_id"].astype(str)}
     agencies = frame_digest(data.agencies)
@@ -252,9 +274,9 @@ def data_keys(
             keys[job.html] = _sha256(job.phase, everything, footer)
             continue
         context: list[str] = [agencies]
-        phase_rows = results.get(job.phase)
-        if phase_rows is not None:
-            context.append(frame_digest(agency_rows(phase_rows, job.agency_id, own=False)))
+        shown = contexts.get(job.phase)
+        if shown is not None:
+            context.append(frame_digest(shown))
         if job.phase == "intervention":
             context.append(frame_digest(agency_rows(data.interventions, job.agency_id, own=False)))
         keys[job.html] = _sha256(job.phase, slices[job.agency_id], context, footer)
@@ -599,7 +621,6 @@ def _build(
     fingerprint = _sha256(raw_fingerprint, code["source"], FOOTER_SHOWS_RAW_FILE_HASHES)
     cached = manifest["data"]
     keys = dict(cached.get("keys", {})) if cached.get("fingerprint") == fingerprint else {}
-    phase_rows: dict[str, pd.DataFrame] | None = None
     results_done = manifest.get("results", {})
     results_stale = (
         results_done.get("fingerprint") != fingerprint
@@ -614,10 +635,7 @@ def _build(
         # results.csv (which the keys need) are computed here.
         if planned:
             pool = _pools.enter_context(start_pool(reports_dir, max_workers, fresh_kernels))
-        from analysis.results import phase_results
-
-        phase_rows = phase_results(data, phases)
-        keys.update(data_keys(data, planned, phase_rows, raw_fingerprint))
+        keys.update(data_keys(data, planned, raw_fingerprint))
     manifest["data"] = {"fingerprint": fingerprint, "keys": keys}
     notebook_digests = {p: file_digest(config.NOTEBOOKS_DIR / NOTEBOOKS[p]) for p in phases}
     report_keys = {
@@ -658,6 +676,16 @@ def _build(
         pool.close()
         pool = None
     results: list[JobResult] = []
+    rows_future = None
+    if results_stale:
+        # Every estimate of results.csv is computed here while the workers run notebooks
+        # (this process only waits for them meanwhile).
+        from concurrent.futures import ThreadPoolExecutor
+
+        from analysis.results import phase_results
+
+        rows_thread = _pools.enter_context(ThreadPoolExecutor(1, thread_name_prefix="results"))
+        rows_future = rows_thread.submit(phase_results, data, phases)
     if stale:
         mode = "a new kernel per report" if fresh_kernels else "warm kernels"
         print(
@@ -704,9 +732,8 @@ def _build(
     if pool is not None:
         pool.close()
 
-    if results_stale:
-        assert phase_rows is not None
-        _write_results(reports_dir, phase_rows, fingerprint, manifest)
+    if rows_future is not None:
+        _write_results(reports_dir, rows_future.result(), fingerprint, manifest)
     failures = failures_record(results)
     for failure in failures:
         if failure["executed"]:
