@@ -220,6 +220,30 @@ REAL_PROBE_JS = r"""
 """
 
 
+def probe_built_report(page: Path, tmp_path: Path) -> dict:
+    """Run axe-core and the layout probe in a copy of ``page``; no serious violation allowed.
+
+    Returns the probe's findings (direction, images, key findings, signed numbers drawn
+    the wrong way round) for the caller's own checks.
+    """
+    probe_page = tmp_path / page.name
+    script = AXE_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    injected = f"<script>{script}</script><script>{REAL_PROBE_JS}</script></body>"
+    probe_page.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", injected, 1), encoding="utf-8"
+    )
+    run = _chromium(
+        "--virtual-time-budget=30000", "--dump-dom", probe_page.as_uri(), profile=tmp_path / "p"
+    )
+    found = re.search(r'<pre id="probe-results">(.*?)</pre>', run.stdout, re.S)
+    assert found, f"probe produced no result; stderr: {run.stderr[-2000:]}"
+    result = json.loads(html.unescape(found.group(1)))
+    assert "error" not in result, result.get("error")
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)
+    return result
+
+
 #: Charts each built report of AG01 (small study) has at least.
 MIN_IMAGES = {"baseline": 5, "intervention": 2, "impact": 3}
 
@@ -239,21 +263,7 @@ def test_when_a_built_report_opens_then_it_renders_and_passes_axe(
     gray = Image.open(shot).convert("L")
     assert sum(gray.histogram()[:200]) / (gray.width * gray.height) > 0.01
 
-    probe_page = tmp_path / page.name
-    script = AXE_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
-    injected = f"<script>{script}</script><script>{REAL_PROBE_JS}</script></body>"
-    probe_page.write_text(
-        page.read_text(encoding="utf-8").replace("</body>", injected, 1), encoding="utf-8"
-    )
-    run = _chromium(
-        "--virtual-time-budget=30000", "--dump-dom", probe_page.as_uri(), profile=tmp_path / "p"
-    )
-    found = re.search(r'<pre id="probe-results">(.*?)</pre>', run.stdout, re.S)
-    assert found, f"probe produced no result; stderr: {run.stderr[-2000:]}"
-    result = json.loads(html.unescape(found.group(1)))
-    assert "error" not in result, result.get("error")
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)
+    result = probe_built_report(page, tmp_path)
     assert result["direction"] == ("rtl" if lang == "ar" else "ltr")
     assert result["misplacedSigns"] == [], "sign drawn right of its number in right-to-left text"
     if phase == "impact":

@@ -244,25 +244,11 @@ def test_when_a_built_regional_report_opens_then_it_renders_and_passes_axe(
     built_regional, lang, tmp_path
 ):
     # Imported here: test_browser skips itself (at import) when Chromium or axe-core is missing.
-    from test_browser import AXE_JS, REAL_PROBE_JS, _chromium
+    from test_browser import probe_built_report
 
     _, reports = built_regional
-    page = reports / f"regional.{lang}.html"
-    probe_page = tmp_path / page.name
-    script = AXE_JS.read_text(encoding="utf-8").replace("</script", "<\\/script")
-    injected = f"<script>{script}</script><script>{REAL_PROBE_JS}</script></body>"
-    probe_page.write_text(
-        page.read_text(encoding="utf-8").replace("</body>", injected, 1), encoding="utf-8"
-    )
-    run = _chromium(
-        "--virtual-time-budget=30000", "--dump-dom", probe_page.as_uri(), profile=tmp_path / "p"
-    )
-    found = re.search(r'<pre id="probe-results">(.*?)</pre>', run.stdout, re.S)
-    assert found, f"probe produced no result; stderr: {run.stderr[-2000:]}"
-    result = json.loads(html.unescape(found.group(1)))
-    assert "error" not in result, result.get("error")
-    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == [], json.dumps(serious, ensure_ascii=False, indent=1)
+    result = probe_built_report(reports / f"regional.{lang}.html", tmp_path)
+    assert result["misplacedSigns"] == [], "sign drawn right of its number in right-to-left text"
     assert result["direction"] == ("rtl" if lang == "ar" else "ltr")
     assert result["images"] >= 4 and result["imagesLoaded"]
     assert 3 <= result["findings"] <= 5

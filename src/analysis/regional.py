@@ -882,21 +882,21 @@ class RegionalReport:
             ),
             ("row_k", str(pooled.k)),
         ]
+        parts.append(self._measure_table(rows, "caption_pooled"))
+        return parts
+
+    def _measure_table(self, rows: list[tuple[str, str]], caption_key: str) -> HTML:
+        """A two-column table of measures (string keys) and their formatted values."""
+        lang = self.lang
         table = pd.DataFrame(
             {
                 t("col_measure", lang): [t(key, lang) for key, _ in rows],
                 t("col_value", lang): [value for _, value in rows],
             }
         )
-        parts.append(
-            table_html(
-                table,
-                lang,
-                caption=t("caption_pooled", lang),
-                number_formats={t("col_value", lang): str},
-            )
+        return table_html(
+            table, lang, caption=t(caption_key, lang), number_formats={t("col_value", lang): str}
         )
-        return parts
 
     def did_section(self) -> list[HTML]:
         """Every agency's change by group, and the difference-in-differences."""
@@ -957,20 +957,7 @@ class RegionalReport:
             ),
             ("row_answers", str(did.n)),
         ]
-        table = pd.DataFrame(
-            {
-                t("col_measure", lang): [t(key, lang) for key, _ in rows],
-                t("col_value", lang): [value for _, value in rows],
-            }
-        )
-        parts.append(
-            table_html(
-                table,
-                lang,
-                caption=t("caption_did", lang),
-                number_formats={t("col_value", lang): str},
-            )
-        )
+        parts.append(self._measure_table(rows, "caption_did"))
         return parts
 
     def dose_section(self) -> list[HTML]:
