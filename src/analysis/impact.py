@@ -37,7 +37,7 @@ def _missing(x: object) -> bool:
 # --- numbers for every agency (results.csv) ----------------------------------------------------
 
 
-def _change_table(data: StudyData, responses: pd.DataFrame, outcome_only: bool) -> pd.DataFrame:
+def _changes(data: StudyData, responses: pd.DataFrame, outcome_only: bool) -> pd.DataFrame:
     return change.change_table(
         responses,
         [data.outcome] if outcome_only else data.items,
@@ -60,7 +60,7 @@ def outcome_change_rows(data: StudyData) -> pd.DataFrame:
     (the Benjamini-Hochberg family, the comparison agencies' changes), at a tenth of the cost
     of every dimension and item of every agency.
     """
-    rows = _change_table(data, data.responses, outcome_only=True)
+    rows = _changes(data, data.responses, outcome_only=True)
     headline = _is_headline(rows)
     rows.loc[headline, "p_adj"] = change.adjust_across_agencies(
         rows.loc[headline, "p_value"].astype(float)
@@ -76,7 +76,7 @@ def agency_change_rows(data: StudyData, agency_id: str, outcome_rows: pd.DataFra
     :func:`outcome_change_rows`.
     """
     responses = data.responses.loc[data.responses["agency_id"] == agency_id]
-    rows = _change_table(data, responses, outcome_only=False)
+    rows = _changes(data, responses, outcome_only=False)
     across = outcome_rows.loc[_is_headline(outcome_rows) & (outcome_rows["agency_id"] == agency_id)]
     if len(across):
         rows.loc[_is_headline(rows), "p_adj"] = float(across["p_adj"].iloc[0])
@@ -85,7 +85,7 @@ def agency_change_rows(data: StudyData, agency_id: str, outcome_rows: pd.DataFra
 
 def change_rows(data: StudyData) -> pd.DataFrame:
     """Change rows of every agency with the headline adjusted across agencies (BH)."""
-    rows = _change_table(data, data.responses, outcome_only=False)
+    rows = _changes(data, data.responses, outcome_only=False)
     headline = _is_headline(rows)
     rows.loc[headline, "p_adj"] = change.adjust_across_agencies(
         rows.loc[headline, "p_value"].astype(float)
