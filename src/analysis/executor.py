@@ -285,6 +285,11 @@ class WarmKernel:
                 start_timeout=self.startup_timeout,
                 execution_timeout=self.timeout,
                 km=self._km,
+                # papermill otherwise rewrites the whole executed notebook (charts included)
+                # before and after every cell, about a third of a warm run's overhead. It
+                # still writes it once at the end, and when a cell fails (with the error
+                # marked); only a kernel that dies mid-run leaves no executed copy.
+                request_save_on_cell_execute=False,
             )
             succeeded = True
             return nb
