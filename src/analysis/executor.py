@@ -237,6 +237,7 @@ class WarmKernel:
         #: How many kernels this object has started (a measure of how warm the runs were).
         self.starts = 0
         self._km: _TrackingKernelManager | None = None
+        self._kc: Any = None
         self._socket_dir: str | None = None
         self._fingerprint = ""
         self._finalizer: weakref.finalize | None = None
@@ -286,16 +287,17 @@ class WarmKernel:
                 execution_timeout=self.timeout,
                 km=self._km,
                 # papermill otherwise rewrites the whole executed notebook (charts included)
-                # before and after every cell, about a third of a warm run's overhead. It
-                # still writes it once at the end, and when a cell fails (with the error
-                # marked); only a kernel that dies mid-run leaves no executed copy.
+                # before and after every cell. It still writes it once at the end, and when
+                # a cell fails (with the error marked); only a kernel that dies mid-run
+                # leaves no executed copy.
                 request_save_on_cell_execute=False,
+                # The kernel's one client, connected and ready (see _client).
+                engine_name=_register_engine(),
+                kc=self._client(),
             )
             succeeded = True
             return nb
         finally:
-            if self._km is not None:
-                self._km.stop_clients()
             if self.fresh or not succeeded:
                 self.close()
 
@@ -310,13 +312,14 @@ class WarmKernel:
         self._ensure_kernel(self.cwd or Path.cwd())
         assert self._km is not None
         code = f"[__import__(name) for name in {list(modules)!r}]"
-        reply = run_sync(self._execute_silently)(self._km, code)
+        reply = self._run_silently(code)
         if reply.get("content", {}).get("status") != "ok":
             self.close()  # the first notebook starts a clean kernel and reports the error
 
     def close(self) -> None:
         """Shut the kernel down (immediately: it holds nothing worth a graceful stop)."""
         km, self._km = self._km, None
+        self._kc = None  # stopped with the manager's other clients below
         finalizer, self._finalizer = self._finalizer, None
         if km is None:
             self._remove_socket_dir()
@@ -397,7 +400,7 @@ class WarmKernel:
         """Put the kernel in the state of a new one, with ``cwd`` as working folder."""
         assert self._km is not None
         code = _PREPARE_KERNEL.format(state=_KERNEL_STATE, cwd=str(cwd))
-        reply = run_sync(self._execute_silently)(self._km, code)
+        reply = self._run_silently(code)
         content = reply.get("content", {})
         if content.get("status") != "ok":
             raise RuntimeError(
@@ -405,29 +408,100 @@ class WarmKernel:
                 f"{content.get('ename', 'error')}: {content.get('evalue', '')}"
             )
 
-    async def _execute_silently(self, km: _TrackingKernelManager, code: str) -> dict:
-        """Run ``code`` with ``silent=True`` and return the kernel's reply.
+    def _client(self) -> Any:
+        """The kernel's one client, kept from run to run.
 
-        Only the shell reply is awaited: a new client's iopub subscription needs about 0.2 s
-        to settle (``wait_for_ready``), and nothing printed here is wanted.
+        nbclient would otherwise connect a new client for every notebook and wait for it to
+        be ready (about 0.2 s: the iopub subscription has to settle). Every message carries
+        the id of the request it answers, and nbclient and :meth:`_execute_silently` read
+        only the answers to their own requests, so one client serves every run.
         """
+        assert self._km is not None
+        if self._kc is None:
+            self._kc = run_sync(self._connect)(self._km)
+        return self._kc
+
+    async def _connect(self, km: _TrackingKernelManager) -> Any:
         kc = km.client()
         kc.start_channels()
-        try:
-            msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-            deadline = time.monotonic() + self.startup_timeout
-            while time.monotonic() < deadline:
-                try:
-                    reply = await kc.get_shell_msg(timeout=1)
-                except queue.Empty:
-                    if not await km.is_alive():
-                        raise RuntimeError("the kernel died while it was being reset") from None
-                    continue
-                if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                    return reply
-            raise TimeoutError(f"the kernel did not answer within {self.startup_timeout} s")
-        finally:
-            km.stop_clients()
+        await kc.wait_for_ready(timeout=self.startup_timeout)
+        kc.allow_stdin = False
+        return kc
+
+    def _run_silently(self, code: str) -> dict:
+        assert self._km is not None
+        return run_sync(self._execute_silently)(self._km, self._client(), code)
+
+    async def _execute_silently(self, km: _TrackingKernelManager, kc: Any, code: str) -> dict:
+        """Run ``code`` with ``silent=True`` and return the kernel's reply."""
+        msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            try:
+                reply = await kc.get_shell_msg(timeout=1)
+            except queue.Empty:
+                if not await km.is_alive():
+                    raise RuntimeError("the kernel died while it was being reset") from None
+                continue
+            if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                return reply
+        raise TimeoutError(f"the kernel did not answer within {self.startup_timeout} s")
+
+
+_ENGINE = "analysis-warm"
+
+
+def _register_engine() -> str:
+    """A papermill engine that runs nbclient on a kernel client given to it (``kc=``).
+
+    papermill's own engine builds nbclient's client from keyword arguments, and nbclient
+    sets its kernel client to None on construction; this engine is the same code with the
+    client set after construction. Registered on first use (papermill is a slow import).
+    """
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    if _ENGINE in papermill_engines._engines:
+        return _ENGINE
+
+    class _Client(PapermillNotebookClient):
+        def __init__(self, nb_man: Any, kc: Any, **kwargs: Any) -> None:
+            super().__init__(nb_man, **kwargs)
+            self.kc = kc
+
+    class _Engine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: float = 60,
+            execution_timeout: float | None = None,
+            kc: Any = None,
+            **kwargs: Any,
+        ) -> Any:
+            for unused in ("input_path", "timeout", "startup_timeout"):
+                kwargs.pop(unused, None)
+            client = _Client(
+                nb_man,
+                kc,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+                **kwargs,
+            )
+            return client.execute()
+
+    papermill_engines.register(_ENGINE, _Engine)
+    return _ENGINE
 
 
 # --------------------------------------------------------------------------------------------
