@@ -99,6 +99,13 @@ def test_when_an_agency_declines_then_its_verdict_says_declined(demo_data):
     report = ImpactReport(demo_data, truth["declining_agency"], "en")
     assert report.headline["verdict"].direction == "declined"
     assert report.findings()[0].startswith("Satisfaction fell from")
+    # Its largest change is its largest fall, not its smallest one.
+    rows = report.changes[report.changes["metric"] == "index_diff"].set_index("code")
+    worst = min(demo_data.dimensions, key=lambda code: rows.loc[code, "estimate"])
+    assert report._where_sentence().startswith(
+        f"The largest change was in {report._dim_label(worst)}: "
+        f"{int(np.floor(rows.loc[worst, 'estimate'] + 0.5))} points"
+    )
 
 
 # --- numbers of one agency --------------------------------------------------------------------

@@ -389,7 +389,10 @@ class ImpactReport:
         dims = self._dimension_changes()
         if dims.empty:
             return t("impact_where_none", self.lang)
-        best = dims["estimate"].idxmax()
+        # "The largest change" is the largest rise, or, where satisfaction fell, the largest fall.
+        verdict = self.headline["verdict"]
+        declined = verdict is not None and verdict.direction == "declined"
+        best = dims["estimate"].idxmin() if declined else dims["estimate"].idxmax()
         clear_up = dims.loc[(dims["p_adj"] < SIGNIFICANCE) & (dims["ci_low"] > 0)]
         clear_down = dims.loc[(dims["p_adj"] < SIGNIFICANCE) & (dims["ci_high"] < 0)]
         text = t(
