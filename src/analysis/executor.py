@@ -6,10 +6,11 @@ section 9). This module keeps one Jupyter kernel per worker process alive across
 
 - :class:`WarmKernel` owns one kernel and runs notebooks on it with
   ``papermill.execute_notebook(..., km=...)``; papermill hands ``km`` to nbclient, which then
-  leaves the kernel running. Before every run it puts the kernel back in the state of a new
-  one (user namespace, execution counter, figures, rcParams and so the seaborn theme, random
-  state, warnings filters, pandas and numpy options, ``sys.path``, ``os.environ``, working
-  folder) with one silent request on its own kernel client, so nothing is added to the
+  leaves the kernel running, and one connected kernel client serves every run (a small
+  papermill engine hands it to nbclient). Before every run it puts the kernel back in the
+  state of a new one (user namespace, execution counter, figures, rcParams and so the
+  seaborn theme, random state, warnings filters, pandas and numpy options, ``sys.path``,
+  ``os.environ``, working folder) with one silent request, so nothing is added to the
   notebook. The kernel is replaced when the previous run failed, when the ``src/analysis``
   source tree changed since it started (modules already imported would be stale) and when
   it died. ``WarmKernel(fresh=True)`` starts a new kernel for every run: the reference mode
