@@ -218,12 +218,6 @@ class BaselineReport:
 
     # --- text helpers ------------------------------------------------------------------
 
-    def _dim_label(self, code: str) -> str:
-        return self.data.text(self.data.study.dimensions[code].label, self.lang)
-
-    def _item_label(self, code: str) -> str:
-        return self.data.text(self.data.study.items[code].text, self.lang)
-
     def _fmt(self, x: float, decimals: int = 0) -> str:
         return i18n.fmt_num(x, decimals, self.lang)
 
@@ -283,14 +277,14 @@ class BaselineReport:
                 t(
                     "finding_weakest",
                     lang,
-                    weak=self._dim_label(weakest),
+                    weak=self.data.dimension_label(weakest, self.lang),
                     weak_index=views.index_phrase(
                         dims.loc[weakest, "estimate"],
                         dims.loc[weakest, "ci_low"],
                         dims.loc[weakest, "ci_high"],
                         lang,
                     ),
-                    strong=self._dim_label(strongest),
+                    strong=self.data.dimension_label(strongest, self.lang),
                     strong_index=self._fmt(dims.loc[strongest, "estimate"]),
                 )
             )
@@ -301,7 +295,7 @@ class BaselineReport:
                 t(
                     "finding_priority",
                     lang,
-                    dimension=self._dim_label(row["dimension"]),
+                    dimension=self.data.dimension_label(row["dimension"], self.lang),
                     share=self._fmt(row["importance"]),
                 )
             )
@@ -338,7 +332,9 @@ class BaselineReport:
         rows = []
         rows.append((t("group_overall", lang), self.outcome, None))
         for code in data.dimensions:
-            rows.append((self._dim_label(code), self.dimension_levels.loc[code], None))
+            rows.append(
+                (self.data.dimension_label(code, self.lang), self.dimension_levels.loc[code], None)
+            )
         frame = pd.DataFrame(
             {
                 "label": [r[0] for r in rows],
@@ -381,7 +377,7 @@ class BaselineReport:
         dist = likert_distribution(
             self.responses, [i for _, i in stage_items], data.scale_min, data.scale_max
         )
-        dist["label"] = [self._item_label(c) for c in dist["code"]]
+        dist["label"] = [self.data.item_label(c, self.lang) for c in dist["code"]]
         dist["stage"] = [t(f"stage_{s}", lang) for s, _ in stage_items]
         dist["suppressed"] = dist["n"] < data.min_report_n
         scale_labels = {c: data.text(lbl, lang) for c, lbl in data.study.scale.labels.items()}
@@ -412,7 +408,7 @@ class BaselineReport:
         items = self.levels.loc[
             (self.levels["scope"] == "item") & (self.levels["metric"] == "index")
         ].dropna(subset=["estimate"])
-        return [self._item_label(c) for c in items.nsmallest(k, "estimate")["code"]]
+        return [self.data.item_label(c, self.lang) for c in items.nsmallest(k, "estimate")["code"]]
 
     def _item_table(self, stage_items: list[tuple[str, str]]) -> HTML:
         lang = self.lang
@@ -424,7 +420,7 @@ class BaselineReport:
         stage_of = dict((i, s) for s, i in stage_items)
         table = pd.DataFrame(
             {
-                t("col_item", lang): [self._item_label(c) for c in codes],
+                t("col_item", lang): [self.data.item_label(c, self.lang) for c in codes],
                 t("col_stage", lang): [
                     t(f"stage_{stage_of[c]}", lang) if c in stage_of else "" for c in codes
                 ],
@@ -455,7 +451,9 @@ class BaselineReport:
         if len(ipa) < 2:
             parts.append(views.paragraph(t("reading_drivers_too_few", lang)))
             return parts
-        chart = ipa.assign(label=[self._dim_label(c) for c in ipa["dimension"]])
+        chart = ipa.assign(
+            label=[self.data.dimension_label(c, self.lang) for c in ipa["dimension"]]
+        )
         fig = plots.importance_performance(
             chart[["label", "importance", "performance"]],
             lang,
@@ -470,7 +468,7 @@ class BaselineReport:
             ),
         )
         top = drivers.priorities(self.ipa, top=3)
-        names = [self._dim_label(c) for c in top["dimension"]]
+        names = [self.data.dimension_label(c, self.lang) for c in top["dimension"]]
         parts.append(figure_html(fig, alt=t("alt_ipa", lang, priorities=self._join(names) or "-")))
         r2 = float(self.importance["r2_share"].sum())
         parts.append(
@@ -495,7 +493,9 @@ class BaselineReport:
         )
         table = pd.DataFrame(
             {
-                t("col_dimension", lang): [self._dim_label(c) for c in self.ipa["dimension"]],
+                t("col_dimension", lang): [
+                    self.data.dimension_label(c, self.lang) for c in self.ipa["dimension"]
+                ],
                 t("col_importance", lang): self.ipa["importance"].to_numpy(),
                 t("col_index", lang): self.ipa["performance"].to_numpy(),
                 t("col_quadrant", lang): [
@@ -573,7 +573,7 @@ class BaselineReport:
         dims = [c for c in data.dimensions if c in alpha.index]
         table = pd.DataFrame(
             {
-                t("col_dimension", lang): [self._dim_label(c) for c in dims],
+                t("col_dimension", lang): [self.data.dimension_label(c, self.lang) for c in dims],
                 t("col_alpha", lang): [alpha.loc[c, "estimate"] for c in dims],
                 t("col_ci95", lang): [
                     i18n.fmt_interval(alpha.loc[c, "ci_low"], alpha.loc[c, "ci_high"], 2, lang)
@@ -583,7 +583,9 @@ class BaselineReport:
             }
         )
         low = [
-            self._dim_label(c) for c in dims if alpha.loc[c, "estimate"] < measures.ALPHA_THRESHOLD
+            self.data.dimension_label(c, self.lang)
+            for c in dims
+            if alpha.loc[c, "estimate"] < measures.ALPHA_THRESHOLD
         ]
         parts.append(
             views.paragraph(

@@ -152,6 +152,14 @@ class StudyData:
         """A label of the codebook in the report's language."""
         return labels.get(lang) or next(iter(labels.values()))
 
+    def dimension_label(self, code: str, lang: str) -> str:
+        """A dimension's label of study.yml in the report's language."""
+        return self.text(self.study.dimensions[code].label, lang)
+
+    def item_label(self, code: str, lang: str) -> str:
+        """An item's question text of study.yml in the report's language."""
+        return self.text(self.study.items[code].text, lang)
+
 
 def load_study_data(study_dir: Path | str = config.DEFAULT_STUDY_DIR) -> StudyData:
     """Load a prepared study, preparing it first if needed."""

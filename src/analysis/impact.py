@@ -291,18 +291,12 @@ class ImpactReport:
 
     # --- text helpers ------------------------------------------------------------------
 
-    def _dim_label(self, code: str) -> str:
-        return self.data.text(self.data.study.dimensions[code].label, self.lang)
-
-    def _item_label(self, code: str) -> str:
-        return self.data.text(self.data.study.items[code].text, self.lang)
-
     def _label(self, code: str) -> str:
         if code == self.data.outcome:
             return t("group_overall", self.lang)
         if code in self.data.study.dimensions:
-            return self._dim_label(code)
-        return self._item_label(code)
+            return self.data.dimension_label(code, self.lang)
+        return self.data.item_label(code, self.lang)
 
     def _fmt(self, x: float, decimals: int = 0, signed: bool = False) -> str:
         return i18n.fmt_num(x, decimals, self.lang, signed=signed)
@@ -398,7 +392,7 @@ class ImpactReport:
         text = t(
             "impact_where_best",
             self.lang,
-            dimension=self._dim_label(best),
+            dimension=self.data.dimension_label(best, self.lang),
             change=self._fmt(dims.loc[best, "estimate"], signed=True),
             interval=i18n.fmt_interval(
                 dims.loc[best, "ci_low"], dims.loc[best, "ci_high"], 0, self.lang
@@ -408,7 +402,7 @@ class ImpactReport:
         )
         if len(clear_down):
             names = t("list_separator", self.lang).join(
-                self._dim_label(c) for c in clear_down.index
+                self.data.dimension_label(c, self.lang) for c in clear_down.index
             )
             text += " " + t("impact_where_declines", self.lang, dimensions=names)
         return text
@@ -628,7 +622,7 @@ class ImpactReport:
         for code in self.data.dimensions:
             d = self._change(code)
             share = self.driver_importance.get(code, np.nan)
-            label = self._dim_label(code)
+            label = self.data.dimension_label(code, self.lang)
             if not _missing(share):
                 label += f" ({i18n.fmt_num(share, 0, lang)}%)"
             records.append(
@@ -674,7 +668,7 @@ class ImpactReport:
 
         def dist(frame: pd.DataFrame) -> pd.DataFrame:
             out = likert_distribution(frame, items, data.scale_min, data.scale_max)
-            out["label"] = [self._item_label(c) for c in out["code"]]
+            out["label"] = [self.data.item_label(c, self.lang) for c in out["code"]]
             out["suppressed"] = out["n"] < data.min_report_n
             return out[["label", "suppressed", *codes]]
 

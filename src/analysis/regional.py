@@ -537,9 +537,6 @@ class RegionalReport:
         name = self._name(agency_id)
         return t("name_comparison", self.lang, name=name) if group == "comparison" else name
 
-    def _dim_label(self, code: str) -> str:
-        return self.data.text(self.data.study.dimensions[code].label, self.lang)
-
     def _suppressed_text(self) -> str:
         return i18n.fmt_suppressed(self.lang, self.data.min_report_n)
 
@@ -1014,7 +1011,7 @@ class RegionalReport:
         ]
         matrix = wide.reindex(index=order["agency_id"], columns=dims)
         matrix.index = labels
-        matrix.columns = [self._dim_label(c) for c in dims]
+        matrix.columns = [self.data.dimension_label(c, self.lang) for c in dims]
         return matrix.astype(float)
 
     def heatmap_section(self) -> list[HTML]:
