@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from report_checks import assert_stakeholder_html
 
 from analysis import baseline
 from analysis.baseline import BaselineReport, likert_distribution, segment_value_label
@@ -147,17 +148,8 @@ def test_when_a_baseline_report_is_opened_then_it_is_self_contained_and_accessib
 ):
     _, reports = built_baseline
     html = (reports / "AG01" / f"baseline.{lang}.html").read_text(encoding="utf-8")
-    assert check_self_contained(html) == []
-    assert not re.search(r"<(script|link)\b[^>]*(src|href)\s*=\s*[\"']?(https?:)?//", html)
-    assert not re.search(r'class="[^"]*jp-(InputArea|InputPrompt|OutputPrompt)\b', html)
-    assert "In&nbsp;[" not in html and "Traceback" not in html and "import " not in html
-    if lang == "ar":
-        assert '<html lang="ar" dir="rtl">' in html
-    else:
-        assert '<html lang="en" dir="ltr">' in html
-    images = re.findall(r"<img\b[^>]*>", html)
+    images = assert_stakeholder_html(html, lang)
     assert len(images) >= 5
-    assert all(re.search(r'alt="[^"]{10,}"', img) for img in images)
     assert "<th" in html and "<caption>" in html
     assert len(html.encode()) < 1_500_000
 

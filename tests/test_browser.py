@@ -53,9 +53,8 @@ CHROMIUM_FLAGS = [
     f"--window-size={WINDOW[0]},{WINDOW[1]}",
 ]
 
-#: Runs in the page after axe-core: accessibility violations, and where the browser put
-#: things (direction, heading edge, visual order of the interval bounds in the key findings).
-PROBE_JS = r"""
+#: How every probe starts: axe-core's violations into ``out`` (or the error it raised).
+AXE_PROBE_START = r"""
 (async () => {
   const out = {};
   try {
@@ -67,6 +66,13 @@ PROBE_JS = r"""
   } catch (e) {
     out.error = String(e);
   }
+"""
+
+#: Runs in the page after axe-core: accessibility violations, and where the browser put
+#: things (direction, heading edge, visual order of the interval bounds in the key findings).
+PROBE_JS = (
+    AXE_PROBE_START
+    + r"""
   const root = document.documentElement;
   out.direction = getComputedStyle(root).direction;
   out.lang = root.lang;
@@ -93,6 +99,7 @@ PROBE_JS = r"""
   document.body.appendChild(pre);
 })();
 """
+)
 
 
 def _chromium(*args: str, profile: Path) -> subprocess.CompletedProcess:
@@ -178,18 +185,9 @@ def test_when_a_report_is_laid_out_then_direction_follows_the_language(probed):
 # --- the real baseline report --------------------------------------------------------------
 
 #: Runs in the page after axe-core on a built report: violations and layout facts.
-REAL_PROBE_JS = r"""
-(async () => {
-  const out = {};
-  try {
-    const results = await axe.run(document, {resultTypes: ["violations"]});
-    out.violations = results.violations.map(v => ({
-      id: v.id, impact: v.impact, help: v.help,
-      nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))
-    }));
-  } catch (e) {
-    out.error = String(e);
-  }
+REAL_PROBE_JS = (
+    AXE_PROBE_START
+    + r"""
   out.direction = getComputedStyle(document.documentElement).direction;
   out.images = document.images.length;
   out.imagesLoaded = [...document.images].every(img => img.complete && img.naturalWidth > 0);
@@ -218,6 +216,7 @@ REAL_PROBE_JS = r"""
   document.body.appendChild(pre);
 })();
 """
+)
 
 
 def probe_built_report(page: Path, tmp_path: Path) -> dict:
