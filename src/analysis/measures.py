@@ -92,10 +92,25 @@ class Reliability(NamedTuple):
     low_reliability: bool
 
 
+def _is_plain_numeric(dtype: Any) -> bool:
+    """Numbers that convert to float as they are (not booleans, text or objects)."""
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _as_float_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns as floats, anything not a number as NaN (``to_numeric(errors="coerce")``)."""
+    if all(_is_plain_numeric(dtype) for dtype in frame.dtypes):
+        return frame.astype(float)  # the usual case, without a conversion per column
+    return frame.apply(pd.to_numeric, errors="coerce").astype(float)
+
+
 def _answered(values: ArrayLike) -> np.ndarray:
     """Non-missing answers as a float array (pandas NA, None and NaN all count as missing)."""
-    series = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce")
-    array = series.to_numpy(dtype=float, na_value=np.nan)
+    if isinstance(values, pd.Series) and _is_plain_numeric(values.dtype):
+        array = values.to_numpy(dtype=float, na_value=np.nan)
+    else:
+        series = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce")
+        array = series.to_numpy(dtype=float, na_value=np.nan)
     return array[~np.isnan(array)]
 
 
@@ -139,7 +154,7 @@ def respondent_dimension_scores(
     """
     scores = {}
     for code, items in dimensions.items():
-        block = responses[list(items)].apply(pd.to_numeric, errors="coerce").astype(float)
+        block = _as_float_frame(responses[list(items)])
         answered = block.notna().sum(axis=1)
         enough = answered >= len(items) / 2
         scores[code] = block.mean(axis=1, skipna=True).where(enough & (answered > 0))
@@ -295,7 +310,7 @@ def cronbach_alpha(
         is ``alpha < 0.7``. Alpha is NaN (and not flagged) with fewer than two items, fewer than
         ``min_report_n`` (or 3) complete cases, or a constant total score.
     """
-    complete = items_frame.apply(pd.to_numeric, errors="coerce").astype(float).dropna()
+    complete = _as_float_frame(items_frame).dropna()
     n, k = complete.shape
     nan = float("nan")
     if k < 2 or n < max(min_report_n, 3) or complete.sum(axis=1).var(ddof=1) == 0:
