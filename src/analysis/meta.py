@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS, WLS
 from statsmodels.stats.meta_analysis import combine_effects
+from statsmodels.tools.tools import add_constant
 
 __all__ = [
     "DidResult",
@@ -381,7 +382,7 @@ def difference_in_differences(
     n, n_coef = x.shape
 
     # CR1 reference from statsmodels.
-    ols = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": cluster_codes}, use_t=True)
+    ols = OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": cluster_codes}, use_t=True)
     estimate = float(ols.params[3])
     se_cr1 = float(ols.bse[3])
     ci_cr1 = ols.conf_int(alpha=alpha)[3]
@@ -538,22 +539,20 @@ def dose_response(
     keep = np.isfinite(y) & np.isfinite(cov) & np.isfinite(v)
     y, cov, v = y[keep], cov[keep], v[keep]
     k = len(y)
-    x = sm.add_constant(cov, has_constant="add")
+    x = add_constant(cov, has_constant="add")
     if k <= x.shape[1]:
         raise ValueError(f"dose_response needs at least 3 agencies with a change, got {k}")
     if np.ptp(cov) == 0:
         raise ValueError("coverage does not vary across agencies")
 
     w = 1.0 / v
-    fixed = sm.WLS(y, x, weights=w).fit()
+    fixed = WLS(y, x, weights=w).fit()
     q_e = float(np.sum(w * fixed.resid**2))
     xtwx_inv = np.linalg.inv(x.T @ (w[:, None] * x))
     trace_term = np.trace(xtwx_inv @ (x.T @ ((w**2)[:, None] * x)))
     tau2 = max(0.0, (q_e - (k - x.shape[1])) / (w.sum() - trace_term))
 
-    mixed = sm.WLS(y, x, weights=1.0 / (v + tau2)).fit(
-        cov_type="fixed scale", cov_kwds={"scale": 1.0}
-    )
+    mixed = WLS(y, x, weights=1.0 / (v + tau2)).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
     ci = mixed.conf_int(alpha=alpha)
     return DoseResponseResult(
         slope=float(mixed.params[1]),

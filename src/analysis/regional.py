@@ -35,8 +35,9 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from IPython.display import HTML
+from statsmodels.regression.linear_model import WLS
+from statsmodels.tools.tools import add_constant
 
 from analysis import change, i18n, interventions, measures, meta, plots, views
 from analysis.dataset import StudyData
@@ -337,11 +338,11 @@ def programme_dose(league: pd.DataFrame) -> DoseSummary | None:
     x = points["coverage_pct"].to_numpy(dtype=float)
     v = points["change_se"].to_numpy(dtype=float) ** 2
     result = meta.dose_response(y, x, v)
-    fit = sm.WLS(y, sm.add_constant(x), weights=1.0 / (v + result.tau2)).fit(
+    fit = WLS(y, add_constant(x), weights=1.0 / (v + result.tau2)).fit(
         cov_type="fixed scale", cov_kwds={"scale": 1.0}
     )
     grid = np.linspace(x.min(), x.max(), 50)
-    prediction = fit.get_prediction(sm.add_constant(grid, has_constant="add"))
+    prediction = fit.get_prediction(add_constant(grid, has_constant="add"))
     band = prediction.conf_int(alpha=0.05)
     line = pd.DataFrame(
         {
