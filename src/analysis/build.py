@@ -581,6 +581,13 @@ def _build(
     study_dir, reports_dir = Path(study_dir), Path(reports_dir)
     if not (study_dir / "study.yml").exists():
         return _error(f"{study_dir}: no study.yml here (give the study folder with --data)")
+    pool = None
+    if force or not read_manifest(reports_dir)["reports"]:
+        # Every report will run (a first build, or --force): the workers start their kernels
+        # and imports now, while this process loads the data and plans, instead of after.
+        pool = _pools.enter_context(
+            start_pool(reports_dir, max(1, jobs or os.cpu_count() or 1), fresh_kernels)
+        )
     try:
         processed = ensure_prepared(study_dir)
         data = load_study_data(study_dir)
@@ -628,12 +635,10 @@ def _build(
         or not (reports_dir / "results.csv").exists()
     )
     max_workers = max(1, min(jobs or os.cpu_count() or 1, len(planned) or 1))
-    pool = None
     if results_stale or any(job.html not in keys for job in planned):
-        # The data or the code changed, or the first build: reports will very likely be
-        # stale. The workers start their kernels and imports while the statistics of
-        # results.csv (which the keys need) are computed here.
-        if planned:
+        # The data or the code changed: reports will very likely be stale. The workers
+        # start their kernels and imports while the keys' statistics are computed here.
+        if planned and pool is None:
             pool = _pools.enter_context(start_pool(reports_dir, max_workers, fresh_kernels))
         keys.update(data_keys(data, planned, raw_fingerprint))
     manifest["data"] = {"fingerprint": fingerprint, "keys": keys}

@@ -780,6 +780,7 @@ class WorkerPool:
             "warm_imports": tuple(warm_imports),
         }
         self._after = after
+        self._used = False
         self._workers: list[_Worker] = []
         for _ in range(max(1, jobs)):
             self._workers.append(self._new_worker())
@@ -797,6 +798,7 @@ class WorkerPool:
         self, tasks: list[Task], on_done: Callable[[TaskResult], None] | None = None
     ) -> list[TaskResult]:
         """Run ``tasks`` on the pool's workers; results in the order of ``tasks``."""
+        self._used = True
         results: list[TaskResult | None] = [None] * len(tasks)
         pending = deque(enumerate(tasks))
         workers = self._workers
@@ -841,7 +843,11 @@ class WorkerPool:
         return [r for r in results if r is not None]
 
     def close(self) -> None:
-        """Stop every worker (each shuts its kernel down); waits for those already told to."""
+        """Stop every worker (each shuts its kernel down); waits for those already told to.
+
+        A pool that never ran a task (the runner stopped on an error first) stops its
+        workers at once instead of letting them finish warming up.
+        """
         for worker in self._workers:
-            worker.stop(timeout=30)
+            worker.stop(timeout=30 if self._used else 0)
         self._workers = []
