@@ -20,7 +20,12 @@ import pingouin as pg
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from analysis.measures import RESULT_COLUMNS, respondent_dimension_scores, to_index
+from analysis.measures import (
+    RESULT_COLUMNS,
+    is_plain_numeric,
+    respondent_dimension_scores,
+    to_index,
+)
 from analysis.meta import hedges_g_variance
 
 __all__ = [
@@ -39,7 +44,10 @@ _Z_95 = stats.norm.isf(0.025)
 
 def _answers(values: Any) -> np.ndarray:
     """Answered values as a float array (N/A is NaN upstream and is dropped here)."""
-    array = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
+    if isinstance(values, pd.Series) and is_plain_numeric(values.dtype):
+        array = values.to_numpy(dtype=float, na_value=np.nan)  # no conversion needed
+    else:
+        array = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype=float)
     return array[np.isfinite(array)]
 
 

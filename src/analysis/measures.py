@@ -92,21 +92,21 @@ class Reliability(NamedTuple):
     low_reliability: bool
 
 
-def _is_plain_numeric(dtype: Any) -> bool:
+def is_plain_numeric(dtype: Any) -> bool:
     """Numbers that convert to float as they are (not booleans, text or objects)."""
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
 
 def _as_float_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Columns as floats, anything not a number as NaN (``to_numeric(errors="coerce")``)."""
-    if all(_is_plain_numeric(dtype) for dtype in frame.dtypes):
+    if all(is_plain_numeric(dtype) for dtype in frame.dtypes):
         return frame.astype(float)  # the usual case, without a conversion per column
     return frame.apply(pd.to_numeric, errors="coerce").astype(float)
 
 
 def _answered(values: ArrayLike) -> np.ndarray:
     """Non-missing answers as a float array (pandas NA, None and NaN all count as missing)."""
-    if isinstance(values, pd.Series) and _is_plain_numeric(values.dtype):
+    if isinstance(values, pd.Series) and is_plain_numeric(values.dtype):
         array = values.to_numpy(dtype=float, na_value=np.nan)
     else:
         series = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce")
