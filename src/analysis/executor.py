@@ -46,19 +46,22 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 # nbformat validates notebooks with jsonschema, which imports the format checker of every
 # package it finds installed. rfc3987-syntax (pulled in by jupyter-events, for JupyterLab)
 # compiles some 35 Earley grammars when it is imported: 1.35 s of CPU in the runner and in
 # each worker, for the "iri" format that no notebook schema uses (jsonschema issue #1428).
 # Marked as absent, jsonschema skips that one checker; every other check is unchanged.
+# nbformat itself is imported where it is used: a worker starts its kernel before it.
 if "jsonschema" not in sys.modules:
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
-
-import nbformat  # noqa: E402 - after the line above, on purpose
-from jupyter_client import AsyncKernelManager  # noqa: E402
-from jupyter_core.utils import run_sync  # noqa: E402
 
 #: The package's source tree; a change under it restarts warm kernels.
 SOURCE_DIR = Path(__file__).resolve().parent
@@ -170,7 +173,7 @@ def one_line_error(exc: BaseException) -> str:
     return message + suffix
 
 
-def cell_seconds(nb: nbformat.NotebookNode) -> float:
+def cell_seconds(nb: NotebookNode) -> float:
     """Sum of the executed cells' run times, from papermill's ``papermill.duration`` metadata."""
     total = 0.0
     for cell in nb.cells:
@@ -276,7 +279,7 @@ class WarmKernel:
         output_path: Path | str,
         parameters: Mapping[str, Any] | None = None,
         cwd: Path | str | None = None,
-    ) -> nbformat.NotebookNode:
+    ) -> NotebookNode:
         """Execute a notebook with papermill on the warm kernel and write the executed copy.
 
         Raises what papermill raises (``PapermillExecutionError`` for a failing cell, nbclient's
@@ -557,7 +560,7 @@ class TaskResult:
 
 #: Called in the worker after a successful run with the task and its executed notebook, e.g.
 #: the HTML export. Must be a module-level function (it is pickled to worker processes).
-AfterRun = Callable[[Task, nbformat.NotebookNode], None]
+AfterRun = Callable[[Task, "NotebookNode"], None]
 
 
 def run_task(kernel: WarmKernel, task: Task, after: AfterRun | None = None) -> TaskResult:
@@ -574,6 +577,8 @@ def run_task(kernel: WarmKernel, task: Task, after: AfterRun | None = None) -> T
         error = one_line_error(exc)
     if nb is None and output.exists():  # a failed run: read the partial notebook's timings
         with contextlib.suppress(Exception):
+            import nbformat
+
             nb = nbformat.read(output, as_version=4)
     return TaskResult(
         id=task.id,
