@@ -734,9 +734,8 @@ def _build(
                     pool=pool,
                 )
     wall = time.perf_counter() - start
-    if pool is not None:
-        pool.close()
-
+    # The workers, told that no task is left, are shutting their kernels down meanwhile;
+    # they are waited for (pool.close) once results.csv and the portal are written.
     if rows_future is not None:
         _write_results(reports_dir, rows_future.result(), fingerprint, manifest)
     failures = failures_record(results)
@@ -745,6 +744,8 @@ def _build(
             failure["executed"] = str(Path(failure["executed"]).relative_to(reports_dir))
     _write_portal(data, reports_dir, failures, _sha256(fingerprint, code), manifest)
     write_json_atomic(manifest_path(reports_dir), manifest)
+    if pool is not None:
+        pool.close()
     for line in summary_lines(results, up_to_date):
         print(line)
     if results:
