@@ -671,7 +671,6 @@ def html_exporter() -> HTMLExporter:
     Set-up costs about 1.5 s and an export 0.03 s (DESIGN.md section 9), so the runner
     reuses it. Not safe to share between threads; processes each get their own.
     """
-    from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     c = Config()
@@ -682,14 +681,45 @@ def html_exporter() -> HTMLExporter:
     c.HTMLExporter.exclude_output_prompt = True
     # No code is shown, so the pygments stylesheet the lab template adds is dead weight.
     c.CSSHTMLHeaderPreprocessor.enabled = False
-    return HTMLExporter(config=c)
+    return _report_exporter_class()(config=c)
+
+
+def _report_exporter_class() -> type:
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        """nbconvert's HTMLExporter without its last pass over the page.
+
+        ``HTMLExporter.from_notebook_node`` (nbconvert 7) renders the template, then parses
+        the page with BeautifulSoup to give images without alt text a placeholder and to
+        make ``.jp-Notebook`` cells focusable, and prints it again: 70% of an export. A
+        report has neither: every figure has alt text (:func:`figure_html` requires it,
+        the tests check each page) and the report template has no ``.jp-Notebook``. This
+        does the same set-up and renders the template, without that pass.
+        """
+
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
 
 
 #: nbconvert adds a pilcrow link to every markdown heading; a report has no use for it.
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">[^<]*</a>')
-#: HTMLExporter re-serialises the page with BeautifulSoup, which sorts attributes; the
-#: design writes the root element as ``<html lang="ar" dir="rtl">``, so it is put back.
-_HTML_TAG = re.compile(r'<html dir="(rtl|ltr)" lang="([A-Za-z-]+)">')
 
 
 def render_html(executed_nb: NotebookNode, lang: str, title: str | None = None) -> str:
@@ -697,7 +727,6 @@ def render_html(executed_nb: NotebookNode, lang: str, title: str | None = None) 
     nb = clean_notebook(executed_nb, lang, title)
     name = nb.metadata["report"].get("title") or "report"
     body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": name}})
-    body = _HTML_TAG.sub(r'<html lang="\2" dir="\1">', body, count=1)
     return _ANCHOR_LINK.sub("", body)
 
 
