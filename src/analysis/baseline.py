@@ -28,16 +28,7 @@ MAX_COMMENTS = 12
 
 def baseline_levels(data: StudyData) -> pd.DataFrame:
     """Levels of every agency at baseline, as results-table rows (phase ``baseline``)."""
-    return measures.level_table(
-        data.wave_responses(WAVE),
-        data.items,
-        data.dimensions,
-        data.outcome,
-        data.scale_min,
-        data.scale_max,
-        data.min_report_n,
-        phase=PHASE,
-    )
+    return data.levels(data.wave_responses(WAVE), PHASE)
 
 
 def league_levels(data: StudyData) -> pd.DataFrame:
@@ -46,16 +37,7 @@ def league_levels(data: StudyData) -> pd.DataFrame:
     All that a baseline report shows of the other agencies (the build hashes it to know
     which reports a change elsewhere touches).
     """
-    return measures.level_table(
-        data.wave_responses(WAVE),
-        [data.outcome],
-        {},
-        data.outcome,
-        data.scale_min,
-        data.scale_max,
-        data.min_report_n,
-        phase=PHASE,
-    )
+    return data.levels(data.wave_responses(WAVE), PHASE, outcome_only=True)
 
 
 def baseline_results(data: StudyData) -> pd.DataFrame:
@@ -139,17 +121,7 @@ class BaselineReport:
     @cached_property
     def levels(self) -> pd.DataFrame:
         """Every baseline level of this agency (equal to its rows of :func:`baseline_levels`)."""
-        data = self.data
-        return measures.level_table(
-            self.responses,
-            data.items,
-            data.dimensions,
-            data.outcome,
-            data.scale_min,
-            data.scale_max,
-            data.min_report_n,
-            phase=PHASE,
-        )
+        return self.data.levels(self.responses, PHASE)
 
     @cached_property
     def responses(self) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -159,6 +160,28 @@ class StudyData:
     def item_label(self, code: str, lang: str) -> str:
         """An item's question text of study.yml in the report's language."""
         return self.text(self.study.items[code].text, lang)
+
+    def levels(
+        self, responses: pd.DataFrame, phase: str, outcome_only: bool = False, **options: Any
+    ) -> pd.DataFrame:
+        """:func:`analysis.measures.level_table` of ``responses`` with this study's codebook.
+
+        Every item and dimension, or with ``outcome_only`` just the overall-satisfaction
+        item; ``options`` go to ``level_table`` (e.g. ``recommend=None``).
+        """
+        from analysis import measures  # the statistics libraries: only when computing
+
+        return measures.level_table(
+            responses,
+            [self.outcome] if outcome_only else self.items,
+            {} if outcome_only else self.dimensions,
+            self.outcome,
+            self.scale_min,
+            self.scale_max,
+            self.min_report_n,
+            phase=phase,
+            **options,
+        )
 
 
 def load_study_data(study_dir: Path | str = config.DEFAULT_STUDY_DIR) -> StudyData:

@@ -95,16 +95,7 @@ def change_rows(data: StudyData) -> pd.DataFrame:
 
 def followup_levels(data: StudyData) -> pd.DataFrame:
     """Follow-up levels of every agency (phase ``impact``, wave ``followup``)."""
-    return measures.level_table(
-        data.wave_responses("followup"),
-        data.items,
-        data.dimensions,
-        data.outcome,
-        data.scale_min,
-        data.scale_max,
-        data.min_report_n,
-        phase=PHASE,
-    )
+    return data.levels(data.wave_responses("followup"), PHASE)
 
 
 def impact_results(data: StudyData) -> pd.DataFrame:
@@ -178,16 +169,7 @@ class ImpactReport:
     def levels(self) -> pd.DataFrame:
         """Baseline and follow-up levels of this agency."""
         frame = self.data.responses.loc[self.data.responses["agency_id"] == self.agency_id]
-        return measures.level_table(
-            frame,
-            self.data.items,
-            self.data.dimensions,
-            self.data.outcome,
-            self.data.scale_min,
-            self.data.scale_max,
-            self.data.min_report_n,
-            phase=PHASE,
-        )
+        return self.data.levels(frame, PHASE)
 
     def before(self) -> pd.DataFrame:
         return self.data.wave_responses("baseline", self.agency_id)

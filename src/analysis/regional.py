@@ -166,17 +166,7 @@ def build_league(
         contract's variance of g (:func:`analysis.meta.hedges_g_variance`).
     """
     outcome = data.outcome
-    levels = measures.level_table(
-        data.responses,
-        [outcome],
-        {},
-        outcome,
-        data.scale_min,
-        data.scale_max,
-        data.min_report_n,
-        phase=PHASE,
-        recommend=None,
-    )
+    levels = data.levels(data.responses, PHASE, outcome_only=True, recommend=None)
     ranked = measures.agency_rank(
         levels, outcome, target=data.target_index, wave="followup", draws=draws, seed=seed
     ).set_index("agency_id")
