@@ -279,7 +279,7 @@ def test_when_xlsx_is_corrupt_then_problem_not_exception(tmp_path, data):
     assert ".xlsx" in problems[0].expected
 
 
-def test_when_sav_has_value_labels_then_labelled_codes_arrive_as_labels(tmp_path):
+def test_when_sav_has_value_labels_then_codes_arrive_and_labels_are_kept_aside(tmp_path):
     frame = pd.DataFrame(
         {"id": ["a", "b", "c"], "q1": [1.0, 4.0, np.nan], "agency": [1.0, 2.0, 3.0]}
     )
@@ -290,12 +290,25 @@ def test_when_sav_has_value_labels_then_labelled_codes_arrive_as_labels(tmp_path
     )
     table = read_table(tmp_path / "s.sav")
     assert table.ok
-    assert _values(table.frame) == [
-        ["a", "Strongly disagree", "1"],
-        ["b", "4", "2"],
-        ["c", "", "3"],
+    assert _values(table.frame) == [["a", "1", "1"], ["b", "4", "2"], ["c", "", "3"]]
+    assert table.value_labels == {"q1": {"1": "Strongly disagree", "5": "Strongly agree"}}
+
+
+def test_when_sav_declares_user_missing_codes_then_they_arrive_blank_with_a_warning(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "q1": [1.0, 9.0, 99.0, 5.0]})
+    pyreadstat.write_sav(
+        frame,
+        str(tmp_path / "s.sav"),
+        variable_value_labels={"q1": {9.0: "Don't know", 99.0: "Refused"}},
+        missing_ranges={"q1": [9.0, {"lo": 90.0, "hi": 99.0}]},
+    )
+    table = read_table(tmp_path / "s.sav")
+    assert table.ok
+    assert _values(table.frame) == [["a", "1"], ["b", ""], ["c", ""], ["d", "5"]]
+    assert table.warnings == [
+        's.sav: column q1: 2 answer(s) with SPSS user-missing code(s) 9, 99 (9 "Don\'t know", '
+        '99 "Refused") read as missing'
     ]
-    assert list(table.frame.index) == [2, 3, 4]
 
 
 def test_when_sav_is_corrupt_then_problem_not_exception(tmp_path):

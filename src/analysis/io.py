@@ -21,6 +21,7 @@ import io
 import json
 import math
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,8 @@ class RawTable:
     encoding: str | None = None
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: SPSS value labels: raw column -> code as text (``"5"``) -> label text; empty elsewhere.
+    value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -170,6 +173,8 @@ _DIGITS = str.maketrans(
     "01234567890123456789.",
 )
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+#: Longest text read as a number: 30 characters hold any real count, code or duration.
+_MAX_NUMBER_CHARS = 30
 
 
 def western_digits(text: str) -> str:
@@ -184,9 +189,11 @@ def parse_number(text: str) -> float | None:
     is typed as digits, and anything else is better reported than guessed.
     """
     text = western_digits(clean_text(text))
-    if not _NUMBER.fullmatch(text):
+    # 400 digits are not a count anyone typed; float() would make them infinity.
+    if len(text) > _MAX_NUMBER_CHARS or not _NUMBER.fullmatch(text):
         return None
-    return float(text)
+    number = float(text)
+    return number if math.isfinite(number) else None
 
 
 def match_key(value: Any) -> str:
@@ -473,30 +480,120 @@ def read_xlsx(path: Path, source_file: str | None = None, sheet: str | None = No
 
 
 def read_sav(path: Path, source_file: str | None = None) -> RawTable:
-    """Read an SPSS ``.sav`` file with its value labels applied.
+    """Read an SPSS ``.sav`` file by its codes, keeping its value labels and missing codes aside.
 
-    A labelled code arrives as its label text (which the codebook then maps back to a code);
-    a code without a label arrives as the number. SPSS user-missing values arrive blank.
+    Numeric cells arrive as the codes the file stores (``5``, not its label "Strongly
+    agree"), so that two codes sharing one label can never merge, and a labelled N/A code
+    (``9 = "Not applicable"``) stays the code that study.yml declares. The value labels are
+    kept in :attr:`RawTable.value_labels` (column -> code text -> label) for the codebook
+    checks and for segment or wave columns whose study.yml mapping lists label text.
+
+    SPSS *user-missing* definitions (discrete codes or ranges, e.g. 9 and 99 as "Don't know"
+    and "Refused") are honoured: such a cell arrives blank, and a warning per column says
+    how many answers, with which codes, were read as missing.
+
+    References
+    ----------
+    pyreadstat ``read_sav(user_missing=True)``; IBM SPSS Statistics, "MISSING VALUES".
     """
     import pyreadstat
 
     source_file = source_file or path.name
     try:
-        frame, _meta = pyreadstat.read_sav(
-            str(path), apply_value_formats=True, formats_as_category=False
-        )
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     except Exception as error:  # pyreadstat raises its own ReadstatError for corrupt files
         return _unreadable(source_file, f"not a valid SPSS .sav file: {error}")
+    warnings = []
+    for column, ranges in (meta.missing_ranges or {}).items():
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        is_missing = pd.Series(False, index=frame.index)
+        for bounds in ranges:
+            low, high = bounds["lo"], bounds["hi"]
+            if isinstance(low, str):
+                is_missing |= values.astype(str).str.strip() == low.strip()
+            else:
+                is_missing |= pd.to_numeric(values, errors="coerce").between(low, high)
+        if is_missing.any():
+            codes = ", ".join(
+                cell_text(code) for code in sorted(values[is_missing].unique(), key=str)
+            )
+            labels = (meta.variable_value_labels or {}).get(column, {})
+            named = [
+                f'{cell_text(c)} "{labels[c]}"' for c in values[is_missing].unique() if c in labels
+            ]
+            shown = f" ({', '.join(named)})" if named else ""
+            warnings.append(
+                f"{source_file}: column {column}: {int(is_missing.sum())} answer(s) with SPSS "
+                f"user-missing code(s) {codes}{shown} read as missing"
+            )
+            frame[column] = values.astype(object).where(~is_missing, None)
     header = [str(c) for c in frame.columns]
     rows = [(1, header)]
     rows += [
         (number, list(values))
         for number, values in enumerate(frame.itertuples(index=False, name=None), start=2)
     ]
-    return table_from_grid(source_file, rows)
+    table = table_from_grid(source_file, rows)
+    table.warnings += warnings
+    table.value_labels = {
+        str(column): {cell_text(code): cell_text(label) for code, label in labels.items()}
+        for column, labels in (meta.variable_value_labels or {}).items()
+    }
+    return table
 
 
-def read_table(path: Path, source_file: str | None = None, sheet: str | None = None) -> RawTable:
+def file_kind_problem(path: Path, source_file: str) -> Problem | None:
+    """Why ``path`` is not a regular file that exists (a folder, a device, a pipe), or ``None``.
+
+    Devices and pipes are refused before a byte is read: ``/dev/zero`` would never end.
+    """
+    try:
+        mode = Path(path).stat().st_mode
+    except FileNotFoundError:
+        return Problem(source_file, None, None, None, "an existing file: it is missing")
+    except (OSError, RuntimeError) as error:  # permissions, a link loop
+        reason = getattr(error, "strerror", None) or str(error)
+        return Problem(source_file, None, None, None, f"a readable file ({reason})")
+    if stat.S_ISDIR(mode):
+        return Problem(source_file, None, None, None, "a file, found a folder")
+    if not stat.S_ISREG(mode):
+        return Problem(
+            source_file, None, None, None, "a regular file (this is a device, pipe or socket)"
+        )
+    return None
+
+
+def study_path_problem(root: Path, path: Path, source_file: str) -> Problem | None:
+    """Why ``path`` may not be read as a file of the study folder ``root``, or ``None``.
+
+    A study file must be a regular file inside the study folder once every link is
+    followed: a link to ``/etc/passwd`` or a surveys folder linked from elsewhere is refused
+    before a byte is read, so that no error line can quote a file outside the study.
+    """
+    try:
+        inside = Path(path).resolve().is_relative_to(Path(root).resolve())
+    except (OSError, RuntimeError) as error:  # a link loop
+        return Problem(source_file, None, None, None, f"a readable file ({error})")
+    if not inside:
+        return Problem(
+            source_file,
+            None,
+            None,
+            None,
+            "a file inside the study folder (this path is a link that leads outside it; "
+            "copy the file into the study folder instead)",
+        )
+    return file_kind_problem(path, source_file)
+
+
+def read_table(
+    path: Path,
+    source_file: str | None = None,
+    sheet: str | None = None,
+    root: Path | None = None,
+) -> RawTable:
     """Read any supported responses file into a :class:`RawTable` (problems, never exceptions).
 
     Parameters
@@ -507,13 +604,19 @@ def read_table(path: Path, source_file: str | None = None, sheet: str | None = N
         How problems name the file (the path relative to the study folder); default its name.
     sheet : str, optional
         Worksheet of an ``.xlsx`` file; default the first.
+    root : Path, optional
+        The study folder: the file must be a regular file inside it (see
+        :func:`study_path_problem`). Without it only "a regular file" is checked.
     """
     path = Path(path)
     source_file = source_file or path.name
-    if not path.is_file():
+    if root is not None:
+        problem = study_path_problem(root, path, source_file)
+    else:
+        problem = file_kind_problem(path, source_file)
+    if problem is not None:
         table = RawTable(source_file=source_file, frame=_empty_frame())
-        what = "a file, found a folder" if path.is_dir() else "an existing file: it is missing"
-        table.problems.append(Problem(source_file, None, None, None, what))
+        table.problems.append(problem)
         return table
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:

@@ -18,6 +18,7 @@ Problems are input errors (exit 2); suspicious but valid input gives warnings.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -37,6 +38,7 @@ from analysis.study import (
     LANGUAGES,
     Study,
     empty_agencies,
+    is_inside_path,
     load_agencies,
     load_study_yml,
 )
@@ -256,6 +258,7 @@ def _text(raw: str) -> tuple[Any, str | None]:
 def _agency_parser(agency_ids: Sequence[str]) -> Callable[[str], tuple[Any, str | None]]:
     """Agency ids as text; an id typed without its leading zeros (Excel drops them) still matches."""
     known = set(agency_ids)
+    by_folded = {agency_id.casefold(): agency_id for agency_id in agency_ids}
     by_number: dict[str, list[str]] = {}
     for agency_id in agency_ids:
         if agency_id.isdigit():
@@ -269,6 +272,10 @@ def _agency_parser(agency_ids: Sequence[str]) -> Callable[[str], tuple[Any, str 
             candidates = by_number.get(text.lstrip("0") or "0", [])
             if len(candidates) == 1:
                 return candidates[0], None
+        if text not in known and text.casefold() in by_folded:
+            # Not merged silently: 'h01' and 'H01' would otherwise be two agencies.
+            listed = by_folded[text.casefold()]
+            return pd.NA, f"an agency_id listed in agencies.csv, written as there ('{listed}')"
         return text, None
 
     return parse
@@ -604,6 +611,96 @@ def _sources(study: Study) -> list[tuple[str, str | None, list[str]]]:
     return [(file, sheet, names) for (file, sheet), names in sources.items()]
 
 
+def _raw_header(table: RawTable, wanted: str) -> str | None:
+    return _find_column([str(c) for c in table.frame.columns], wanted)
+
+
+def spss_label_problems(table: RawTable, study: Study) -> list[Problem]:
+    """Value labels of an SPSS file that contradict the codebook, one problem each.
+
+    The file is read by its codes, so labels change no answer; they are checked instead:
+
+    - two codes of one item sharing a label (4 and 5 both "Agree") mean the file's
+      coding is not the questionnaire's, and which of the two codes is meant cannot be told;
+    - a code whose label is the ``scale.labels`` text of another code (1 labelled
+      "Strongly agree" where study.yml gives that text to 5) means a reversed or shifted
+      coding, which would invert every answer of the item.
+
+    Problems are on row 1 (the variable's definition), naming the item's raw column.
+    """
+    problems = []
+    scale_codes = scale_label_codes(study)
+    for code, item in study.items.items():
+        header = _raw_header(table, item.column)
+        labels = table.value_labels.get(header or "", {})
+        by_label: dict[str, list[str]] = {}
+        for value, label in labels.items():
+            by_label.setdefault(match_key(label), []).append(value)
+        for label_key, values in by_label.items():
+            if len(values) > 1:
+                label = labels[values[0]]
+                problems.append(
+                    Problem(
+                        table.source_file,
+                        1,
+                        header,
+                        label,
+                        f"one SPSS value label per code of item {code} (codes "
+                        f"{' and '.join(values)} share this label)",
+                    )
+                )
+                continue
+            meant = scale_codes.get(label_key)
+            number = parse_number(values[0])
+            if meant is not None and number is not None and number != meant:
+                problems.append(
+                    Problem(
+                        table.source_file,
+                        1,
+                        header,
+                        labels[values[0]],
+                        f"the coding of study.yml for item {code}: the file labels code "
+                        f"{values[0]} with the text scale.labels gives code {meant} "
+                        "(reversed or shifted coding?)",
+                    )
+                )
+    return problems
+
+
+def with_labels_for_text_mappings(table: RawTable, study: Study) -> RawTable:
+    """Segment and wave cells of an SPSS file given as their label where only labels map.
+
+    study.yml may list a segment's raw values as text (``female: ["Female", "أنثى"]``)
+    while the file stores codes with value labels. A code that study.yml does not list
+    but whose label it does is replaced by that label in those columns only; a code
+    listed as it is stays a code. Item answers are never replaced: they are codes.
+    """
+    targets: dict[str, set[str]] = {}
+    for segment in study.segments.values():
+        targets[segment.column] = {
+            match_key(raw) for raws in segment.values.values() for raw in raws
+        }
+    if study.columns.wave is not None:
+        targets[study.columns.wave] = {
+            match_key(raw) for wave in study.waves.values() for raw in wave.wave_values
+        }
+    frame = None
+    for column, known in targets.items():
+        header = _raw_header(table, column)
+        labels = table.value_labels.get(header or "", {})
+        swap = {
+            value: label
+            for value, label in labels.items()
+            if match_key(value) not in known and match_key(label) in known
+        }
+        if swap:
+            frame = table.frame.copy() if frame is None else frame
+            frame[header] = frame[header].map(lambda cell, swap=swap: swap.get(cell, cell))
+    if frame is None:
+        return table
+    return dataclasses.replace(table, frame=frame)
+
+
 def _source_name(file: str, sheet: str | None) -> str:
     return f"{file}#{sheet}" if sheet is not None else file
 
@@ -624,12 +721,17 @@ def read_responses(
     warnings: list[str] = []
     frames, cells, raw_columns = [], [], {}
     for file, sheet, names in _sources(study):
+        if not is_inside_path(file):
+            continue  # study.yml's problem says so; the file is never opened
         name = _source_name(file, sheet)
-        table = read_table(Path(study_dir) / file, name, sheet)
+        table = read_table(Path(study_dir) / file, name, sheet, root=study_dir)
         problems += table.problems
         warnings += table.warnings
         if table.frame.columns.empty:
             continue
+        if table.value_labels:
+            problems += spss_label_problems(table, study)
+            table = with_labels_for_text_mappings(table, study)
         mapped, raw_cells, table_problems, table_warnings = map_table(
             table, study, agency_ids or [], names
         )
@@ -708,6 +810,24 @@ def empty_interventions() -> pd.DataFrame:
     )
 
 
+#: How the readers end the problem of a file without data rows (empty, or a header only).
+_NO_ROWS = ("the file is empty", "the file has a header only")
+
+
+def _missing_intervention_columns(headers: Sequence[str]) -> list[Problem]:
+    return [
+        Problem(
+            INTERVENTIONS_FILE,
+            1,
+            name,
+            None,
+            f"a column '{name}' ({', '.join(INTERVENTION_REQUIRED)})",
+        )
+        for name in INTERVENTION_REQUIRED
+        if _find_column(headers, name) is None
+    ]
+
+
 def load_interventions(
     study_dir: Path, agency_ids: Sequence[str] | None
 ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
@@ -747,26 +867,24 @@ def load_interventions(
     documenting procedures trains nobody, and a field visit may have no logged duration.
     """
     path = Path(study_dir) / INTERVENTIONS_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a dangling link is a problem, not absent
         return empty_interventions(), [], []
-    table = read_table(path, INTERVENTIONS_FILE)
-    problems, warnings = list(table.problems), list(table.warnings)
+    table = read_table(path, INTERVENTIONS_FILE, root=study_dir)
+    # The log is optional: an empty or header-only file says "no activity yet", which a
+    # comparison agency or a study before its intervention legitimately has.
+    nothing_logged = [p for p in table.problems if p.expected.endswith(_NO_ROWS)]
+    problems = [p for p in table.problems if p not in nothing_logged]
+    warnings = list(table.warnings)
+    if nothing_logged and not problems:
+        warnings.append(f"{INTERVENTIONS_FILE}: no activity is logged (the file has no rows)")
     raw = table.frame
-    if raw.columns.empty:
+    if raw.columns.empty or (nothing_logged and raw.empty):
+        if not raw.columns.empty:
+            problems += _missing_intervention_columns([str(c) for c in raw.columns])
         return empty_interventions(), problems, warnings
     headers = [str(c) for c in raw.columns]
     found = {name: _find_column(headers, name) for name in INTERVENTION_COLUMNS}
-    for name in INTERVENTION_REQUIRED:
-        if found[name] is None:
-            problems.append(
-                Problem(
-                    INTERVENTIONS_FILE,
-                    1,
-                    name,
-                    None,
-                    f"a column '{name}' ({', '.join(INTERVENTION_REQUIRED)})",
-                )
-            )
+    problems += _missing_intervention_columns(headers)
     known = set(agency_ids) if agency_ids is not None else None
     parse_agency = _agency_parser(list(agency_ids or []))
     out: dict[str, list[Any]] = {name: [] for name in INTERVENTION_COLUMNS}
