@@ -13,6 +13,21 @@ from pathlib import Path
 from analysis import config
 
 
+def _int_in(low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high`` (a clear usage error otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected {low} to {high}, got {value}")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
@@ -32,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="run the report notebooks and write HTML, results.csv, portal")
     p.add_argument("--data", type=Path, default=config.DEFAULT_STUDY_DIR, help=data_help)
     p.add_argument("--reports", type=Path, default=config.DEFAULT_REPORTS_DIR, help="output folder")
-    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: cores)")
+    p.add_argument(
+        "--jobs", type=_int_in(1, 256), default=None, help="parallel workers (default: cores)"
+    )
     p.add_argument("--agency", nargs="+", default=None, metavar="ID", help="only these agencies")
     p.add_argument(
         "--phase",
@@ -60,54 +77,109 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="write a synthetic study with planted, recorded effects")
     p.add_argument("--out", type=Path, required=True, help="folder to write the study into")
-    p.add_argument("--agencies", type=int, default=30, help="number of agencies (default 30)")
-    p.add_argument("--seed", type=int, default=config.DEMO_SEED, help="random seed")
+    p.add_argument(
+        "--agencies", type=_int_in(2, 5000), default=30, help="number of agencies (default 30)"
+    )
+    p.add_argument(
+        "--seed", type=_int_in(0, 2**32 - 1), default=config.DEMO_SEED, help="random seed"
+    )
     p.add_argument(
         "--responses",
-        type=int,
+        type=_int_in(1, 100_000),
         default=None,
         help="typical responses per agency and wave (default: realistic 40-600)",
     )
     return parser
 
 
+#: Where the details of an unexpected error go, in the command's output folder.
+ERROR_LOG = "analysis-error.log"
+
+
+def _log_folder(args: argparse.Namespace) -> Path:
+    """The folder a command writes to: the log of its failure belongs next to its outputs."""
+    if args.command == "build":
+        return Path(args.reports)
+    if args.command == "simulate":
+        return Path(args.out)
+    return config.processed_dir(Path(args.data))
+
+
+def write_error_log(folder: Path, error: BaseException) -> Path | None:
+    """Write the traceback of ``error`` to ``folder/ERROR_LOG`` (or the temp folder); its path.
+
+    ``None`` when neither place is writable: the one-line message then says so.
+    """
+    import tempfile
+    import traceback
+
+    details = "".join(traceback.format_exception(error))
+    for place in (folder, Path(tempfile.gettempdir())):
+        try:
+            place.mkdir(parents=True, exist_ok=True)
+            path = place / ERROR_LOG
+            path.write_text(details, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one readable line: the file and reason of an OSError, else type and text."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror}"
+    if isinstance(error, RecursionError):
+        return "the input is nested too deeply to read"
+    if isinstance(error, MemoryError):
+        return "out of memory (the input is larger than this machine can hold)"
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:200]}" if text else type(error).__name__
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        if args.command == "validate":
-            from analysis.validate import run_validate
-
-            return run_validate(args.data)
-        if args.command == "prepare":
-            from analysis.prepare import run_prepare
-
-            return run_prepare(args.data)
-        if args.command == "build":
-            from analysis.build import build
-
-            return build(
-                args.data,
-                args.reports,
-                jobs=args.jobs,
-                agencies=args.agency,
-                phases=args.phase,
-                langs=args.lang,
-                fresh_kernels=args.fresh_kernels,
-                force=args.force,
-                keep_executed=args.keep_executed,
-            )
-        if args.command == "simulate":
-            from analysis.simulate import simulate_study
-
-            if args.agencies < 2:
-                print("error: --agencies must be at least 2", file=sys.stderr)
-                return 2
-            simulate_study(
-                args.out, agencies=args.agencies, seed=args.seed, responses=args.responses
-            )
-            print(f"wrote a synthetic study with {args.agencies} agencies to {args.out}")
-            return 0
+        return _run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # every command: one line, details in a log, never a traceback
+        log = write_error_log(_log_folder(args), error)
+        where = f"details in {log}" if log else "no log could be written"
+        print(f"error: {one_line(error)} ({where})", file=sys.stderr)
+        return 1 if args.command == "build" else 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Dispatch to the chosen command; errors propagate to :func:`main`."""
+    if args.command == "validate":
+        from analysis.validate import run_validate
+
+        return run_validate(args.data)
+    if args.command == "prepare":
+        from analysis.prepare import run_prepare
+
+        return run_prepare(args.data)
+    if args.command == "build":
+        from analysis.build import build
+
+        return build(
+            args.data,
+            args.reports,
+            jobs=args.jobs,
+            agencies=args.agency,
+            phases=args.phase,
+            langs=args.lang,
+            fresh_kernels=args.fresh_kernels,
+            force=args.force,
+            keep_executed=args.keep_executed,
+        )
+    if args.command == "simulate":
+        from analysis.simulate import simulate_study
+
+        simulate_study(args.out, agencies=args.agencies, seed=args.seed, responses=args.responses)
+        print(f"wrote a synthetic study with {args.agencies} agencies to {args.out}")
+        return 0
     return 2

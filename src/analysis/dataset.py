@@ -61,10 +61,10 @@ def ensure_prepared(study_dir: Path) -> Path:
     study = _load_yml(study_dir)
     out = config.processed_dir(study_dir)
     stamp = out / INPUTS_STAMP
-    fingerprint = inputs_fingerprint(study_dir, study)
-    if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) == fingerprint:
-        return out
     try:
+        fingerprint = inputs_fingerprint(study_dir, study)
+        if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")) == fingerprint:
+            return out
         prepared = prepare_study(study_dir)
     except StudyInputError as exc:
         raise StudyDataError(

@@ -355,10 +355,13 @@ def study_rule_settings(
 
 def raw_input_files(study_dir: Path, study: Study) -> list[Path]:
     """Every raw file a study is built from, in a stable order (missing optional files skipped)."""
+    from analysis.study import is_inside_path
+
     study_dir = Path(study_dir)
     files = [study_dir / "study.yml", study_dir / "agencies.csv"]
     for wave in study.waves.values():
-        files += [study_dir / f for f in wave.files]
+        # A path that leaves the folder is a study.yml problem; it is never opened.
+        files += [study_dir / f for f in wave.files if is_inside_path(f)]
     files.append(study_dir / "interventions.csv")
     unique = list(dict.fromkeys(files))
     return [f for f in unique if f.exists()]
@@ -373,11 +376,26 @@ def file_sha256(path: Path) -> str:
 
 
 def inputs_fingerprint(study_dir: Path, study: Study) -> dict[str, str]:
-    """sha256 of each raw input, keyed by its path relative to the study folder."""
+    """sha256 of each raw input, keyed by its path relative to the study folder.
+
+    Raises
+    ------
+    StudyInputError
+        If an input is not a regular file inside the study folder (a link to ``/dev/zero``
+        would otherwise be hashed forever, a link to ``/etc/passwd`` hashed and trusted).
+    """
+    from analysis.io import study_path_problem
+
     study_dir = Path(study_dir)
-    return {
-        str(f.relative_to(study_dir)): file_sha256(f) for f in raw_input_files(study_dir, study)
-    }
+    files = raw_input_files(study_dir, study)
+    problems = [
+        problem
+        for f in files
+        if (problem := study_path_problem(study_dir, f, str(f.relative_to(study_dir))))
+    ]
+    if problems:
+        raise StudyInputError(problems)
+    return {str(f.relative_to(study_dir)): file_sha256(f) for f in files}
 
 
 def prepare_study(study_dir: Path) -> PreparedStudy:
@@ -390,14 +408,13 @@ def prepare_study(study_dir: Path) -> PreparedStudy:
     LedgerImbalanceError
         If rows would be lost (a bug, not an input problem).
     """
-    from analysis.study import load_study_yml
     from analysis.validate import load_study
 
-    study_yml, _ = load_study_yml(Path(study_dir))
-    inputs = inputs_fingerprint(Path(study_dir), study_yml) if study_yml is not None else {}
     ingested = load_study(Path(study_dir))
     if ingested.problems or ingested.study is None:
         raise StudyInputError(ingested.problems)
+    # Hashed once the files are known to be regular files inside the study folder.
+    inputs = inputs_fingerprint(Path(study_dir), ingested.study)
     item_codes, quality, fieldwork = study_rule_settings(ingested.study)
     responses = ingested.responses
     files = file_order(responses)  # load_study reads the files in study.yml order

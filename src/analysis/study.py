@@ -18,6 +18,7 @@ import datetime as dt
 import difflib
 import re
 import typing
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
@@ -37,7 +38,15 @@ from pydantic import (
 )
 
 from analysis import config
-from analysis.io import Problem, cell_text, match_key, parse_number, read_table, western_digits
+from analysis.io import (
+    Problem,
+    cell_text,
+    match_key,
+    parse_number,
+    read_table,
+    study_path_problem,
+    western_digits,
+)
 
 STUDY_FILE = "study.yml"
 AGENCIES_FILE = "agencies.csv"
@@ -114,9 +123,9 @@ class _Strict(BaseModel):
 class Scale(_Strict):
     """Rating scale: codes ``min..max``, N/A codes outside it, optional label text per code."""
 
-    min: StrictInt
-    max: StrictInt
-    not_applicable: list[StrictInt] = []
+    min: Annotated[StrictInt, Field(ge=-1000, le=1000)]
+    max: Annotated[StrictInt, Field(ge=-1000, le=1000)]
+    not_applicable: list[Annotated[StrictInt, Field(ge=-999_999, le=999_999)]] = []
     labels: dict[int, LangText] = {}
 
     @property
@@ -189,7 +198,9 @@ class Segment(_Strict):
 
 
 class Thresholds(_Strict):
-    min_report_n: Annotated[StrictInt, Field(ge=1)] = config.DEFAULT_THRESHOLDS["min_report_n"]
+    min_report_n: Annotated[StrictInt, Field(ge=1, le=1_000_000)] = config.DEFAULT_THRESHOLDS[
+        "min_report_n"
+    ]
     target_index: Annotated[float, Field(ge=0, le=100)] = config.DEFAULT_THRESHOLDS["target_index"]
 
 
@@ -220,7 +231,7 @@ class Quality(_Strict):
             return False
         if value is True:
             return int(config.DEFAULT_QUALITY["straightliners"])
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 2:
+        if isinstance(value, int) and not isinstance(value, bool) and 2 <= value <= 10_000:
             return value
         raise ValueError("false, or a whole number of answered items of at least 2 (e.g. 8)")
 
@@ -458,7 +469,8 @@ def _label_paths(study: Study) -> Iterator[tuple[KeyPath, dict[str, str]]]:
             yield ("segments", key, "label"), segment.label
 
 
-def _is_inside(relative: str) -> bool:
+def is_inside_path(relative: str) -> bool:
+    """Whether a study.yml path is relative and stays inside the study folder (no ``..``)."""
     path = PurePosixPath(relative.replace("\\", "/"))
     return (
         not path.is_absolute() and ".." not in path.parts and not re.match(r"^[A-Za-z]:", relative)
@@ -485,6 +497,10 @@ def cross_check(study: Study) -> list[tuple[KeyPath, Any, str]]:
         for lang in study.languages:
             if lang not in text:
                 add(path, None, f"a '{lang}' text (every label needs each study language)")
+        for lang, label in text.items():
+            control = display_text_problem(label)
+            if control:
+                add((*path, lang), label, control)
 
     # Scale.
     scale = study.scale
@@ -525,7 +541,7 @@ def cross_check(study: Study) -> list[tuple[KeyPath, Any, str]]:
         if wave.fieldwork and wave.fieldwork[0] > wave.fieldwork[1]:
             add(("waves", key, "fieldwork"), None, "a start date on or before the end date")
         for position, file in enumerate(wave.files):
-            if not _is_inside(file):
+            if not is_inside_path(file):
                 add(
                     ("waves", key, "files", position),
                     file,
@@ -655,6 +671,68 @@ def can_map_responses(study: Study) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
+#: Limits on study.yml: a real one is a few kilobytes, six levels deep, with no aliases.
+MAX_STUDY_YML_BYTES = 1_000_000
+MAX_STUDY_YML_DEPTH = 32
+_MAX_DIGITS = 30
+
+
+def _structure_problem(text: str, file: str) -> Problem | None:
+    """A study.yml that is too big, too deep or uses aliases, checked on the event stream.
+
+    The event stream is read without building anything, so neither an alias bomb (a few
+    lines of ``&a [*b, *b, ...]`` that expand to billions of nodes) nor thousands of nested
+    brackets (a recursion error in the composer) can hang or crash the check. Aliases are
+    refused outright: a codebook is clearer written out, and refusing them removes the
+    expansion problem rather than capping it. YAML syntax errors are left to the parser,
+    which names their line.
+    """
+    if len(text.encode("utf-8")) > MAX_STUDY_YML_BYTES:
+        return Problem(
+            file, None, None, None, f"a study.yml under {MAX_STUDY_YML_BYTES // 1000} kB"
+        )
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            line = event.start_mark.line + 1 if event.start_mark else None
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return Problem(
+                    file,
+                    line,
+                    None,
+                    None,
+                    "no YAML anchors or aliases (&name, *name): write each value out",
+                )
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_STUDY_YML_DEPTH:
+                    return Problem(
+                        file,
+                        line,
+                        None,
+                        None,
+                        f"at most {MAX_STUDY_YML_DEPTH} levels of nesting",
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif (
+                isinstance(event, yaml.ScalarEvent)
+                and event.style is None
+                and len(event.value) > _MAX_DIGITS
+                and re.fullmatch(r"[+-]?[\d_]+(\.\d*)?", event.value)
+            ):
+                return Problem(
+                    file,
+                    line,
+                    None,
+                    event.value,
+                    f"a number of at most {_MAX_DIGITS} digits (quote it if it is text)",
+                )
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def parse_study_text(text: str, file: str = STUDY_FILE) -> tuple[Study | None, list[Problem]]:
     """Parse and check the text of a ``study.yml``.
 
@@ -666,10 +744,15 @@ def parse_study_text(text: str, file: str = STUDY_FILE) -> tuple[Study | None, l
         problems when they are about consistency only, so that the responses can still be
         checked and every problem listed at once.
     """
+    limit = _structure_problem(text, file)
+    if limit is not None:
+        return None, [limit]
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
+    except ValueError as error:  # int() of a 5000-digit number: Python refuses to convert it
+        return None, [Problem(file, None, None, None, f"numbers of sensible size ({error})"[:120])]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -719,8 +802,15 @@ def parse_study_text(text: str, file: str = STUDY_FILE) -> tuple[Study | None, l
 def load_study_yml(study_dir: Path) -> tuple[Study | None, list[Problem]]:
     """Read ``study.yml`` of a study folder (UTF-8, BOM allowed). See :func:`parse_study_text`."""
     path = Path(study_dir) / STUDY_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return None, [Problem(STUDY_FILE, None, None, None, f"a {STUDY_FILE} file in {study_dir}")]
+    problem = study_path_problem(study_dir, path, STUDY_FILE)
+    if problem is None and path.stat().st_size > MAX_STUDY_YML_BYTES:
+        problem = Problem(
+            STUDY_FILE, None, None, None, f"a study.yml under {MAX_STUDY_YML_BYTES // 1000} kB"
+        )
+    if problem is not None:
+        return None, [problem]
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -732,6 +822,54 @@ def load_study_yml(study_dir: Path) -> tuple[Study | None, list[Problem]]:
         expected = "UTF-8 text (save study.yml as UTF-8; it looks like another encoding)"
         return None, [Problem(STUDY_FILE, line, None, None, expected)]
     return parse_study_text(text)
+
+
+#: Longest agency id: ids become folder names and table cells.
+MAX_AGENCY_ID_LENGTH = 64
+AGENCY_ID_RULE = (
+    "an id of letters (Latin or Arabic), digits, '_', '-' and '.', starting with a letter or "
+    f"digit, without '..', at most {MAX_AGENCY_ID_LENGTH} characters"
+)
+
+#: Characters that reorder or hide text when displayed: bidi embeddings, overrides and
+#: isolates (U+202A-U+202E, U+2066-U+2069). A name holding one could reverse a heading.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _is_id_letter(char: str) -> bool:
+    """A letter or digit of the Latin (ASCII) or Arabic script blocks."""
+    if char.isascii():
+        return char.isalnum()
+    arabic = "\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f"
+    return arabic and unicodedata.category(char)[0] in "LN"
+
+
+def agency_id_problem(agency_id: str) -> str | None:
+    """What is wrong with an agency id, or ``None`` (the rule is :data:`AGENCY_ID_RULE`).
+
+    Agency ids become report folder names (``reports/<id>/``), link targets and spreadsheet
+    cells, so the rule is built to be safe in each: no ``/``, ``\\`` or ``..`` (no path can
+    leave the reports folder), no leading ``=``, ``+``, ``-`` or ``@`` (no spreadsheet
+    formula), no control, format or bidi characters (nothing hidden or reordered).
+    """
+    if not agency_id:
+        return None
+    ok = (
+        len(agency_id) <= MAX_AGENCY_ID_LENGTH
+        and _is_id_letter(agency_id[0])
+        and ".." not in agency_id
+        and all(_is_id_letter(c) or c in "_-." for c in agency_id)
+    )
+    return None if ok else AGENCY_ID_RULE
+
+
+def display_text_problem(text: str) -> str | None:
+    """Why a name or label cannot be shown as it is (control or bidi characters), or ``None``."""
+    if _BIDI_CONTROLS.search(text):
+        return "text without bidi control characters (U+202A-U+202E, U+2066-U+2069)"
+    if any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text):
+        return "text without control characters (NUL, escape and the like)"
+    return None
 
 
 def _parse_count(text: str) -> int | None:
@@ -762,7 +900,7 @@ def load_agencies(
         ``frontline_staff`` and ``monthly_beneficiaries`` (Int64, NA when absent), and any
         further columns of the file as strings. Rows with problems are kept.
     """
-    table = read_table(Path(study_dir) / AGENCIES_FILE, AGENCIES_FILE)
+    table = read_table(Path(study_dir) / AGENCIES_FILE, AGENCIES_FILE, root=study_dir)
     problems, warnings = list(table.problems), list(table.warnings)
     raw = table.frame
     by_folded = {str(c).casefold(): c for c in raw.columns}
@@ -782,26 +920,32 @@ def load_agencies(
     out = pd.DataFrame(index=raw.index)
     for name in (*AGENCY_REQUIRED_COLUMNS, *AGENCY_INT_COLUMNS):
         out[name] = raw[by_folded[name]] if name in by_folded else ""
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     ids, groups, counts = [], [], {name: [] for name in AGENCY_INT_COLUMNS}
     for row in raw.index:
         agency_id = western_digits(str(out.at[row, "agency_id"]))
         ids.append(agency_id or None)
         if "agency_id" in by_folded:
+            folded = agency_id.casefold()
+            id_problem = agency_id_problem(agency_id)
             if not agency_id:
                 problems.append(Problem(AGENCIES_FILE, row, "agency_id", "", "an agency id"))
-            elif agency_id in seen:
+            elif id_problem:
+                problems.append(Problem(AGENCIES_FILE, row, "agency_id", agency_id, id_problem))
+            elif folded in seen:
+                first_row, first_id = seen[folded]
+                same = "" if first_id == agency_id else f" as '{first_id}', ids ignore case"
                 problems.append(
                     Problem(
                         AGENCIES_FILE,
                         row,
                         "agency_id",
                         agency_id,
-                        f"each agency_id once (also on row {seen[agency_id]})",
+                        f"each agency_id once (also on row {first_row}{same})",
                     )
                 )
             else:
-                seen[agency_id] = row
+                seen[folded] = (row, agency_id)
         group = str(out.at[row, "group"])
         groups.append(group.casefold() if group.casefold() in GROUPS else None)
         if "group" in by_folded and group.casefold() not in GROUPS:
@@ -812,6 +956,10 @@ def load_agencies(
                 problems.append(
                     Problem(AGENCIES_FILE, row, name, "", f"the agency's name in '{lang}'")
                 )
+        for name in ("name_en", "name_ar"):
+            control = display_text_problem(str(out.at[row, name]))
+            if name in by_folded and control:
+                problems.append(Problem(AGENCIES_FILE, row, name, str(out.at[row, name]), control))
         for name in AGENCY_INT_COLUMNS:
             text = str(out.at[row, name])
             count = _parse_count(text) if text else None
