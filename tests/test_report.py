@@ -218,7 +218,8 @@ def test_when_a_table_is_rendered_twice_then_the_html_is_identical(levels):
         ("جوالي\u200e0551234567", "جوالي\u200e[phone number]"),
         ("ID 1012345678", "ID [ID number]"),
         ("iqama 2412345678", "iqama [ID number]"),
-        ("landline 011 456 7890", "landline [number]"),
+        ("landline 011 456 7890", "landline [phone number]"),
+        ("account 1234567", "account [number]"),
         ("mail me at a.b-c@example.com.sa!", "mail me at [e-mail]!"),
         ("waited 45 minutes, room 12, 2 hours", "waited 45 minutes, room 12, 2 hours"),
         ("visited on 2025-01-05 and 05.01.2025", "visited on 2025-01-05 and 05.01.2025"),
@@ -239,6 +240,23 @@ def test_when_comments_are_shown_then_they_are_masked_then_escaped():
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; [phone number]" in out
     assert "شكرا &lt;3" in out
     assert out.count("<li") == 2
+
+
+def test_when_a_comment_holds_bidi_controls_then_they_are_removed_from_the_page():
+    # A right-to-left override would display the rest of the comment (a masked number
+    # included) backwards; the direction marks U+200E / U+200F are harmless and stay.
+    out = comments_html(
+        ["\u202eتم الحل 055\u2009123\u20094567\u202c", "ok\u2067x\u2069\u200e"], "ar"
+    ).data
+    assert not any(c in out for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+    assert '<li dir="auto">تم الحل [رقم هاتف]</li>' in out
+    assert '<li dir="auto">okx\u200e</li>' in out
+
+
+def test_when_report_masks_then_it_uses_the_privacy_module():
+    from analysis import privacy
+
+    assert mask_pii is privacy.mask_pii
 
 
 def test_when_there_are_no_comments_then_a_sentence_says_so():

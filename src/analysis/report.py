@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 from IPython.display import HTML
 
-from analysis import config
+from analysis import config, privacy
 from analysis.i18n import LANGUAGES, MISSING, fmt_num, fmt_suppressed, t
 
 if TYPE_CHECKING:
@@ -348,73 +348,27 @@ def table_html(
 
 # --- personal data in comments ------------------------------------------------------------
 
-_DIGIT = "[0-9\u0660-\u0669\u06f0-\u06f9]"
-#: Characters people put between digit groups of a phone number: spaces, dashes, dots and
-#: the invisible direction marks that Arabic keyboards and apps insert.
-_DIGIT_SEP = "[ \t\u00a0\\-.\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]"
-_DIGIT_RUN = re.compile(
-    rf"(?<!{_DIGIT})(?:\+[ \u00a0]?)?{_DIGIT}(?:{_DIGIT_SEP}{{0,3}}{_DIGIT}){{6,}}(?!{_DIGIT})"
-)
-_EMAIL = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)+")
-_TO_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-_DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}|\d{1,2}[-.]\d{1,2}[-.]\d{4}")
-
-
-def _classify_digits(run: str) -> str | None:
-    """Mask key for a run of at least 7 digits, or None to keep it (a date)."""
-    ascii_run = run.translate(_TO_ASCII_DIGITS)
-    digits = re.sub(r"\D", "", ascii_run)
-    if _DATE.fullmatch(ascii_run.strip()):
-        return None
-    international = ascii_run.lstrip().startswith("+") or digits.startswith("00")
-    if international or (digits.startswith("966") and len(digits) == 12):
-        return "mask_phone"
-    if (len(digits) == 10 and digits.startswith("05")) or (
-        len(digits) == 9 and digits.startswith("5")
-    ):
-        return "mask_phone"
-    if len(digits) == 10 and digits[0] in "12":
-        # Saudi national ID (1...) and residence permit / iqama (2...) numbers.
-        return "mask_national_id"
-    return "mask_number"
-
-
-def mask_pii(text: str, lang: str = "en") -> str:
-    """Replace personal data in free text with a label such as ``[phone number]``.
-
-    Masked: e-mail addresses; Saudi mobile numbers (``05XXXXXXXX``, ``5XXXXXXXX``,
-    ``+966 5X XXX XXXX``, ``00966-5X-...``, with spaces, dashes, dots or direction marks
-    between groups); national-ID and iqama-like 10-digit numbers starting with 1 or 2; and
-    any other run of 7 or more digits (landlines, account numbers), in Western,
-    Arabic-Indic (``٠٥٥...``) or Persian digits. Dates such as ``2025-01-05`` are kept.
-    Short numbers ("waited 45 minutes") are kept.
-
-    Parameters
-    ----------
-    text : str
-    lang : {"ar", "en"}
-        Language of the replacement labels (the report's language).
-    """
-    text = _EMAIL.sub(lambda m: t("mask_email", lang), text)
-
-    def replace(match: re.Match[str]) -> str:
-        key = _classify_digits(match.group(0))
-        return match.group(0) if key is None else t(key, lang)
-
-    return _DIGIT_RUN.sub(replace, text)
+# The rules live in analysis.privacy (shared with processed/excluded.csv); the name stays
+# here because the report modules and notebooks import it from this module.
+mask_pii = privacy.mask_pii
 
 
 def comments_html(comments: Iterable[object], lang: str) -> HTML:
-    """Free-text comments as a list: personal data masked, then HTML-escaped.
+    """Free-text comments as a list: personal data masked, bidi controls removed, escaped.
 
     Empty and missing comments are skipped; each item has ``dir="auto"`` so an Arabic
-    comment in an English report (or the reverse) runs in its own direction.
+    comment in an English report (or the reverse) runs in its own direction. Bidi
+    embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) are removed, since
+    an override in a comment would display the rest of it reversed
+    (:func:`analysis.privacy.clean_comment`).
     """
     items = []
     for comment in comments:
         if _is_missing(comment) or not str(comment).strip():
             continue
-        masked = mask_pii(str(comment).strip(), lang)
+        masked = privacy.clean_comment(str(comment), lang).strip()
+        if not masked:
+            continue
         items.append(f'<li dir="auto">{_esc(masked)}</li>')
     if not items:
         return HTML(f'<p class="no-comments">{_esc(t("no_comments", lang))}</p>')
