@@ -252,7 +252,7 @@ def _one_row_per_rule() -> tuple[pd.DataFrame, dict]:
 
 def test_when_all_rules_are_on_then_each_planted_row_gets_its_reason() -> None:
     frame, window = _one_row_per_rule()
-    assert reasons(frame, fieldwork=window) == [None, *config.EXCLUSION_REASONS]
+    assert reasons(frame, fieldwork=window) == [None, *config.RESPONDENT_REASONS]
 
 
 @pytest.mark.parametrize(
@@ -270,13 +270,17 @@ def test_when_a_rule_is_switched_off_with_false_then_its_row_is_kept(
 ) -> None:
     frame, window = _one_row_per_rule()
     got = reasons(frame, {**ALL_ON, switch: False}, window)
-    expected = [None, *config.EXCLUSION_REASONS]
+    expected = [None, *config.RESPONDENT_REASONS]
     expected[expected.index(reason)] = None
     assert got == expected
 
 
 def test_when_quality_block_is_partial_or_true_then_defaults_fill_in() -> None:
     assert resolve_quality({"speeders": True, "straightliners": False}) == {
+        "preview": True,
+        "test": True,
+        "spam": True,
+        "incomplete": True,
         "duplicates": True,
         "empty": True,
         "fieldwork": True,
@@ -309,12 +313,13 @@ def test_when_ledger_is_built_then_counts_balance_and_agencies_without_rows_appe
     ]
     expected = pd.DataFrame(
         [
-            ["A", "baseline", 6, 1, 1, 1, 1, 1, 1],
-            ["A", "followup", 0, 0, 0, 0, 0, 0, 0],
-            ["B", "baseline", 0, 0, 0, 0, 0, 0, 0],
-            ["B", "followup", 2, 1, 1, 0, 0, 0, 0],
-            ["C", "baseline", 0, 0, 0, 0, 0, 0, 0],
-            ["C", "followup", 0, 0, 0, 0, 0, 0, 0],
+            # received, analysed; preview, test, spam, incomplete; the five respondent rules
+            ["A", "baseline", 6, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1],
+            ["A", "followup", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            ["B", "baseline", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            ["B", "followup", 2, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+            ["C", "baseline", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            ["C", "followup", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         ],
         columns=table.columns,
     )
@@ -525,10 +530,11 @@ def test_when_study_is_prepared_then_processed_files_account_for_every_row(
     processed = tmp_path / "processed"
     written = pd.read_csv(processed / "ledger.csv", encoding="utf-8-sig")
     assert written.values.tolist() == [
-        ["A01", "baseline", 3, 2, 1, 0, 0, 0, 0],
-        ["A01", "followup", 3, 2, 0, 0, 1, 0, 0],
-        ["A02", "baseline", 3, 2, 0, 0, 0, 0, 1],
-        ["A02", "followup", 3, 1, 0, 1, 0, 1, 0],
+        # every reason has its column, the platform's four (zero in plain files) first
+        ["A01", "baseline", 3, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+        ["A01", "followup", 3, 2, 0, 0, 0, 0, 0, 0, 1, 0, 0],
+        ["A02", "baseline", 3, 2, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+        ["A02", "followup", 3, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0],
     ]
     excluded = pd.read_csv(processed / "excluded.csv", encoding="utf-8-sig")
     assert excluded.iloc[:, :6].values.tolist() == [
@@ -602,6 +608,6 @@ def test_when_simulated_study_is_prepared_then_ledger_matches_the_planted_faults
         for wave in config.WAVES:
             row = table.loc[(agency_id, wave)]
             planted = agency["faults"][wave]
-            assert {r: row[r] for r in config.EXCLUSION_REASONS} == planted, (agency_id, wave)
+            assert {r: row[r] for r in config.RESPONDENT_REASONS} == planted, (agency_id, wave)
             assert row["received"] == agency["n_received"][wave]
             assert row["analysed"] == agency["n_analysed"][wave]

@@ -22,6 +22,10 @@ WAVES = ("baseline", "followup")
 DEFAULT_THRESHOLDS = {"min_report_n": 10, "target_index": 70}
 LOW_PRECISION_N = 30
 DEFAULT_QUALITY = {
+    "preview": True,
+    "test": True,
+    "spam": True,
+    "incomplete": True,
     "duplicates": True,
     "empty": True,
     "speeders": 0.33,
@@ -30,7 +34,12 @@ DEFAULT_QUALITY = {
 }
 
 #: Exclusion reasons, in the order the quality rules are applied (DESIGN.md section 8).
-EXCLUSION_REASONS = ("duplicate", "empty", "speeder", "straightliner", "outside_fieldwork")
+#: The first four come from a survey platform's own metadata (``analysis.platforms``):
+#: preview and test responses, responses it flagged as spam, unfinished responses.
+PLATFORM_REASONS = ("preview", "test", "spam", "incomplete")
+#: The rules on the answers themselves, which every study has.
+RESPONDENT_REASONS = ("duplicate", "empty", "speeder", "straightliner", "outside_fieldwork")
+EXCLUSION_REASONS = (*PLATFORM_REASONS, *RESPONDENT_REASONS)
 
 #: Random seed of the committed demo study.
 DEMO_SEED = 20250105

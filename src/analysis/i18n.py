@@ -161,6 +161,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_hours": {"en": "Hours", "ar": "الساعات"},
     "col_coverage": {"en": "Coverage (%)", "ar": "نسبة التغطية (%)"},
     # --- exclusion reasons (config.EXCLUSION_REASONS) -----------------------------------
+    "reason_preview": {"en": "Preview by the survey team", "ar": "معاينة من فريق الاستبانة"},
+    "reason_test": {"en": "Test response", "ar": "استجابة تجريبية"},
+    "reason_spam": {"en": "Flagged as spam by the platform", "ar": "صنّفتها المنصة رسائل مزعجة"},
+    "reason_incomplete": {"en": "Not finished", "ar": "استجابة غير مكتملة"},
     "reason_duplicate": {"en": "Duplicate response id", "ar": "رقم استجابة مكرر"},
     "reason_empty": {"en": "No item answered", "ar": "لا إجابة على أي بند"},
     "reason_speeder": {"en": "Too fast", "ar": "سرعة مفرطة في الإجابة"},

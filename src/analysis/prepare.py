@@ -77,7 +77,7 @@ def resolve_quality(quality: Mapping[str, Any] | None) -> dict[str, Any]:
     """
     merged = {**config.DEFAULT_QUALITY, **dict(quality or {})}
     resolved: dict[str, Any] = {}
-    for rule in ("duplicates", "empty", "fieldwork"):
+    for rule in (*config.PLATFORM_REASONS, "duplicates", "empty", "fieldwork"):
         resolved[rule] = bool(merged[rule])
     for rule, cast in (("speeders", float), ("straightliners", int)):
         value = merged[rule]
@@ -194,6 +194,9 @@ def apply_quality_rules(
     Rules, in the order of ``config.EXCLUSION_REASONS``; the first that matches gives the
     row's only reason, so each excluded row is counted once:
 
+    0. ``preview``, ``test``, ``spam``, ``incomplete``: the survey platform's own metadata
+       says so (column ``platform_flag``, set from a platform export's Status, Finished and
+       Progress columns by :mod:`analysis.platforms`).
     1. ``duplicate``: the respondent id was already seen in this wave (in any agency); the
        first row in file order, then row order, is kept.
     2. ``empty``: no item answered.
@@ -236,6 +239,11 @@ def apply_quality_rules(
         # First match wins: only rows without a reason yet take this one.
         reason.loc[mask.to_numpy(dtype=bool) & reason.isna().to_numpy()] = rule
 
+    if "platform_flag" in responses.columns:  # what the survey platform says of a response
+        flag = responses["platform_flag"].astype("string")
+        for rule in config.PLATFORM_REASONS:
+            if rules[rule]:
+                assign(rule, (flag == rule).fillna(False))
     if rules["duplicates"]:
         assign("duplicate", _duplicate_mask(responses, files))
     if rules["empty"]:
@@ -507,7 +515,12 @@ def write_prepared(prepared: PreparedStudy, out_dir: Path) -> dict[str, Path]:
 
 def summary_lines(table: pd.DataFrame) -> list[str]:
     """Totals of a ledger as short lines: received, excluded by reason, analysed."""
-    reasons = list(config.EXCLUSION_REASONS)
+    # A platform's reasons are listed only where they occur (plain files never have them).
+    reasons = [
+        r
+        for r in config.EXCLUSION_REASONS
+        if r not in config.PLATFORM_REASONS or int(table[r].sum()) > 0
+    ]
     received = int(table["received"].sum())
     analysed = int(table["analysed"].sum())
     by_reason = ", ".join(f"{r} {int(table[r].sum())}" for r in reasons)

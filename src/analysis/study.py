@@ -69,6 +69,7 @@ STANDARD_COLUMNS = (
     "duration_s",
     "comment",
     "recommend",
+    "platform_flag",
     "reason",
 )
 
@@ -143,6 +144,10 @@ class Wave(_Strict):
     fieldwork: tuple[dt.date, dt.date] | None = None
     value: RawText | None = None
     values: RawValues | None = None
+    #: How the files of this wave were exported: ``plain`` or a survey platform's preset.
+    format: Literal[
+        "plain", "qualtrics", "surveymonkey", "kobo", "google_forms", "microsoft_forms"
+    ] = "plain"
 
     @field_validator("fieldwork", mode="before")
     @classmethod
@@ -168,7 +173,7 @@ class Wave(_Strict):
 class Columns(_Strict):
     """Raw column name of each standard field."""
 
-    respondent: RawText
+    respondent: RawText | None = None  # required unless every wave's platform gives an id
     agency: RawText
     date: RawText | None = None
     duration_s: RawText | None = None
@@ -207,6 +212,10 @@ class Thresholds(_Strict):
 class Quality(_Strict):
     """Quality rules; ``false`` switches a rule off, ``true`` keeps its default threshold."""
 
+    preview: StrictBool = config.DEFAULT_QUALITY["preview"]
+    test: StrictBool = config.DEFAULT_QUALITY["test"]
+    spam: StrictBool = config.DEFAULT_QUALITY["spam"]
+    incomplete: StrictBool = config.DEFAULT_QUALITY["incomplete"]
     duplicates: StrictBool = config.DEFAULT_QUALITY["duplicates"]
     empty: StrictBool = config.DEFAULT_QUALITY["empty"]
     speeders: float | bool = config.DEFAULT_QUALITY["speeders"]
@@ -527,6 +536,18 @@ def cross_check(study: Study) -> list[tuple[KeyPath, Any, str]]:
                 add(("scale", "labels", str(code)), label, f"a label distinct from code {owner}'s")
 
     # Waves and files.
+    if study.columns.respondent is None:
+        for key, wave in study.waves.items():
+            if wave.format in ("plain", "google_forms"):
+                add(
+                    ("columns", "respondent"),
+                    None,
+                    f"the raw column of the respondent id (wave '{key}' is a {wave.format} "
+                    "export, which has none of its own)"
+                    if wave.format != "plain"
+                    else f"the raw column of the respondent id (wave '{key}' is a plain file)",
+                )
+                break
     wave_column = study.columns.wave
     if len(study.waves) != 2:
         add(

@@ -90,12 +90,19 @@ def ledger_table(
     ledger = data.ledger
     if agency_id:
         ledger = ledger.loc[ledger["agency_id"] == agency_id]
-    counts = ["received", *config.EXCLUSION_REASONS, "analysed"]
+    # A platform's reasons (preview, test, spam, incomplete) are rows only in a study that
+    # has any: a plain-file study's table stays as it was, without four rows of zeros.
+    reasons = [
+        r
+        for r in config.EXCLUSION_REASONS
+        if r not in config.PLATFORM_REASONS or data.ledger[r].sum() > 0
+    ]
+    counts = ["received", *reasons, "analysed"]
     by_wave = ledger.groupby("wave", sort=False)[counts].sum()
     table = pd.DataFrame(
         {
             t("col_count", lang): [t("col_received", lang)]
-            + [t(f"reason_{r}", lang) for r in config.EXCLUSION_REASONS]
+            + [t(f"reason_{r}", lang) for r in reasons]
             + [t("col_analysed", lang)]
         }
     )
