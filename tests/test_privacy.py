@@ -318,3 +318,59 @@ def test_when_numbers_are_generated_in_every_script_and_separator_then_none_leak
                     if any(c.isdigit() for c in masked):
                         leaked.append((name, repr(separator), sentence, masked))
     assert leaked == []
+
+
+# --- every CSV the project writes: reports/results.csv ----------------------------------------
+
+
+def _results_rows(agency_id: str = "AG01", code: str = "SAT") -> pd.DataFrame:
+    from analysis.measures import RESULT_COLUMNS
+
+    rows = [
+        (agency_id, "baseline", "baseline", "outcome", code, "index", 61.25, 58.5, 64.0, 120, None, None),
+        (agency_id, "baseline", "baseline", "item", "+cmd|' /C calc'!A0", "top2box", -0.5, -1.25, 0.25, 9, 0.04, 0.08),
+        ("ALL", "baseline", "", "overall", "-", "n", np.nan, np.nan, np.nan, 3, None, None),
+    ]
+    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+
+
+def test_when_results_hold_formula_like_text_then_the_csv_neutralises_it_and_keeps_numbers():
+    from analysis.results import to_csv_text
+
+    text = to_csv_text(_results_rows('=HYPERLINK("http://x","y")', "=1+1"))
+    assert text.startswith("\ufeffagency_id,phase,")
+    lines = text.splitlines()
+    assert lines[1].startswith("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",baseline,baseline,outcome,'=1+1,")
+    assert ",'+cmd|' /C calc'!A0,top2box,-0.5,-1.25,0.25,9,0.04,0.08" in lines[2]
+    assert lines[3] == "ALL,baseline,,overall,'-,n,,,,3,,"
+
+
+def test_when_no_cell_needs_neutralising_then_results_csv_is_byte_identical_to_before():
+    from analysis.results import DIGITS, to_csv_text
+
+    frame = _results_rows().assign(code=["SAT", "REQ", "respondents"])
+    before = "\ufeff" + frame.to_csv(index=False, lineterminator="\n", float_format=f"%.{DIGITS}g")
+    assert to_csv_text(frame) == before
+
+
+def test_when_results_csv_is_read_back_then_it_is_what_was_written(tmp_path):
+    from analysis.results import _normalise as normalise
+    from analysis.results import read_results, sort_results, write_results
+
+    rows = _results_rows('=HYPERLINK("http://x","y")', "=1+1")
+    path = write_results(tmp_path, {"baseline": rows})
+    first = path.read_bytes()
+    back = read_results(path)
+    pd.testing.assert_frame_equal(back, sort_results(normalise(rows)))
+    # Another phase merged in: the baseline rows are kept as they were, not quoted twice.
+    impact = _results_rows("=1+1").assign(phase="impact")
+    write_results(tmp_path, {"impact": impact})
+    merged = read_results(path)
+    assert merged.loc[merged["phase"] == "baseline", "agency_id"].tolist()[0] == rows["agency_id"][0]
+    assert "''" not in path.read_text(encoding="utf-8-sig")
+    # Rewriting the same phases changes nothing: a rebuild stays byte-identical.
+    merged_bytes = path.read_bytes()
+    write_results(tmp_path, {"impact": impact, "baseline": rows})
+    assert path.read_bytes() == merged_bytes
+    write_results(tmp_path, {"impact": impact.iloc[:0]})
+    assert path.read_bytes() == first

@@ -3,6 +3,13 @@
 Each phase contributes its rows through one function computed from the prepared study,
 the same functions the notebooks display, so the HTML and the table cannot disagree. A
 build of some phases replaces those phases' rows and keeps the others.
+
+Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab or
+carriage return first: an agency id or an item code from a study file) are written with a
+leading ``'`` (:mod:`analysis.privacy`); numbers never are. :func:`read_results` removes
+exactly that quote again, so the merge of phases compares, sorts and rewrites the values
+that were computed, and a rewrite never quotes twice. A table without such cells is written
+byte for byte as it was before the rule existed.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import pandas as pd
 
 from analysis.dataset import StudyData
 from analysis.measures import RESULT_COLUMNS
+from analysis.privacy import neutralise_frame, unneutralise_frame
 from analysis.report import write_text_atomic
 
 RESULTS_FILE = "results.csv"
@@ -84,15 +92,26 @@ def sort_results(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_results(path: Path) -> pd.DataFrame:
+    """The rows of a ``results.csv`` written by :func:`to_csv_text`, as they were computed.
+
+    Missing file: no rows. Formula-safe quotes added on writing are removed
+    (:func:`analysis.privacy.unneutralise_frame`).
+    """
     if not Path(path).exists():
         return _normalise(pd.DataFrame(columns=list(RESULT_COLUMNS)))
     frame = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    return _normalise(frame.replace("", np.nan))
+    return _normalise(unneutralise_frame(frame).replace("", np.nan))
 
 
 def to_csv_text(frame: pd.DataFrame) -> str:
-    """CSV text with a UTF-8 BOM (so Excel opens Arabic), '\\n' line ends, fixed float format."""
-    text = frame.to_csv(index=False, lineterminator="\n", float_format=f"%.{DIGITS}g")
+    """CSV text with a UTF-8 BOM (so Excel opens Arabic), '\\n' line ends, fixed float format.
+
+    Formula-like text cells get a leading ``'`` (OWASP CSV injection); numeric columns are
+    written as they are.
+    """
+    text = neutralise_frame(frame).to_csv(
+        index=False, lineterminator="\n", float_format=f"%.{DIGITS}g"
+    )
     return "\ufeff" + text
 
 
