@@ -8,6 +8,8 @@ the report sees, not what the implementation happens to do.
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -327,8 +329,34 @@ def _results_rows(agency_id: str = "AG01", code: str = "SAT") -> pd.DataFrame:
     from analysis.measures import RESULT_COLUMNS
 
     rows = [
-        (agency_id, "baseline", "baseline", "outcome", code, "index", 61.25, 58.5, 64.0, 120, None, None),
-        (agency_id, "baseline", "baseline", "item", "+cmd|' /C calc'!A0", "top2box", -0.5, -1.25, 0.25, 9, 0.04, 0.08),
+        (
+            agency_id,
+            "baseline",
+            "baseline",
+            "outcome",
+            code,
+            "index",
+            61.25,
+            58.5,
+            64.0,
+            120,
+            None,
+            None,
+        ),
+        (
+            agency_id,
+            "baseline",
+            "baseline",
+            "item",
+            "+cmd|' /C calc'!A0",
+            "top2box",
+            -0.5,
+            -1.25,
+            0.25,
+            9,
+            0.04,
+            0.08,
+        ),
         ("ALL", "baseline", "", "overall", "-", "n", np.nan, np.nan, np.nan, 3, None, None),
     ]
     return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
@@ -340,7 +368,9 @@ def test_when_results_hold_formula_like_text_then_the_csv_neutralises_it_and_kee
     text = to_csv_text(_results_rows('=HYPERLINK("http://x","y")', "=1+1"))
     assert text.startswith("\ufeffagency_id,phase,")
     lines = text.splitlines()
-    assert lines[1].startswith("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",baseline,baseline,outcome,'=1+1,")
+    assert lines[1].startswith(
+        '"\'=HYPERLINK(""http://x"",""y"")",baseline,baseline,outcome,\'=1+1,'
+    )
     assert ",'+cmd|' /C calc'!A0,top2box,-0.5,-1.25,0.25,9,0.04,0.08" in lines[2]
     assert lines[3] == "ALL,baseline,,overall,'-,n,,,,3,,"
 
@@ -366,7 +396,9 @@ def test_when_results_csv_is_read_back_then_it_is_what_was_written(tmp_path):
     impact = _results_rows("=1+1").assign(phase="impact")
     write_results(tmp_path, {"impact": impact})
     merged = read_results(path)
-    assert merged.loc[merged["phase"] == "baseline", "agency_id"].tolist()[0] == rows["agency_id"][0]
+    assert (
+        merged.loc[merged["phase"] == "baseline", "agency_id"].tolist()[0] == rows["agency_id"][0]
+    )
     assert "''" not in path.read_text(encoding="utf-8-sig")
     # Rewriting the same phases changes nothing: a rebuild stays byte-identical.
     merged_bytes = path.read_bytes()
@@ -374,3 +406,82 @@ def test_when_results_csv_is_read_back_then_it_is_what_was_written(tmp_path):
     assert path.read_bytes() == merged_bytes
     write_results(tmp_path, {"impact": impact.iloc[:0]})
     assert path.read_bytes() == first
+
+
+# --- every CSV the project writes: processed/excluded.csv and ledger.csv ----------------------
+
+
+def _hostile_prepared():
+    """Two agencies' rows, one analysed and three excluded, with hostile text everywhere."""
+    from analysis.prepare import PreparedStudy, apply_quality_rules, ledger, split_flagged
+
+    items = ["Q1", "Q2"]
+    rows = [
+        ("=1+1", "r0", 2, 300.0, "call 0551234567 or ali [at] example.com", 4.0, 5.0),
+        ("=1+1", "r0", 3, 300.0, "+cmd|' /C calc'!A0 and 055\u2009123\u20094567", 4.0, 5.0),
+        ("=1+1", '=HYPERLINK("http://x","y")', 4, -5.0, "\u202eرقمي ٠٥٥١٢٣٤٥٦٧", None, None),
+        ("A02", "-3", 5, 250.0, "@SUM(1+1)", None, None),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["agency_id", "respondent", "source_row", "duration_s", "comment", *items]
+    ).assign(wave="baseline", source_file="baseline.csv", date=pd.NaT)
+    for column in ("agency_id", "respondent", "comment", "wave", "source_file"):
+        frame[column] = frame[column].astype("string")
+    quality = {"speeders": False, "straightliners": False, "fieldwork": False}
+    flagged = apply_quality_rules(frame, items, quality, {"baseline": None, "followup": None})
+    analysed, excluded = split_flagged(flagged)
+    agencies = pd.DataFrame({"agency_id": ["=1+1", "A02"]})
+    return PreparedStudy(None, agencies, analysed, excluded, ledger(flagged, ["=1+1", "A02"]))
+
+
+def test_when_processed_csvs_hold_formula_like_text_then_it_is_neutralised(tmp_path):
+    from analysis.prepare import write_prepared
+
+    prepared = _hostile_prepared()
+    assert prepared.excluded["reason"].tolist() == ["duplicate", "empty", "empty"]
+    paths = write_prepared(prepared, tmp_path)
+    excluded = pd.read_csv(paths["excluded"], encoding="utf-8-sig", dtype=str)
+    assert excluded["agency_id"].tolist() == ["'=1+1", "'=1+1", "A02"]
+    assert excluded["respondent"].tolist() == ["r0", '\'=HYPERLINK("http://x","y")', "-3"]
+    assert excluded["comment"].tolist()[0].startswith("'+cmd|' /C calc'!A0")
+    assert excluded["comment"].tolist()[2] == "'@SUM(1+1)"
+    # Numbers are numbers: a negative duration is written as one, not quoted.
+    assert excluded["duration_s"].tolist() == ["300", "-5", "250"]
+    ledger = pd.read_csv(paths["ledger"], encoding="utf-8-sig", dtype=str)
+    assert ledger["agency_id"].unique().tolist() == ["'=1+1", "A02"]
+    assert unneutralise_frame(ledger)["agency_id"].unique().tolist() == ["=1+1", "A02"]
+    # As a spreadsheet parses the files: no cell starts like a formula any more.
+    for path in (paths["excluded"], paths["ledger"]):
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    assert cell[:1] == "'" or not needs_neutralising(cell), (path.name, cell)
+
+
+def test_when_excluded_rows_hold_personal_data_then_excluded_csv_masks_it(tmp_path):
+    from analysis.prepare import write_prepared
+
+    paths = write_prepared(_hostile_prepared(), tmp_path)
+    text = paths["excluded"].read_text(encoding="utf-8-sig")
+    comments = pd.read_csv(paths["excluded"], encoding="utf-8-sig", dtype=str)["comment"]
+    assert comments.tolist()[:2] == [
+        "'+cmd|' /C calc'!A0 and [phone number]",
+        "رقمي [phone number]",  # the right-to-left override is gone too
+    ]
+    assert "0551234567" not in text and "٥٥١٢٣٤٥٦٧" not in text and "\u202e" not in text
+    # responses.parquet keeps the raw text: the reports mask it when they render it.
+    analysed = pd.read_parquet(paths["responses"])
+    assert analysed["comment"].tolist() == ["call 0551234567 or ali [at] example.com"]
+
+
+def test_when_prepared_tables_are_written_twice_with_hostile_text_then_bytes_are_identical(
+    tmp_path,
+):
+    from analysis.prepare import write_prepared
+
+    prepared = _hostile_prepared()
+    first = {n: p.read_bytes() for n, p in write_prepared(prepared, tmp_path / "a").items()}
+    second = {n: p.read_bytes() for n, p in write_prepared(prepared, tmp_path / "b").items()}
+    assert first == second
+    # The in-memory tables are not changed by writing them.
+    assert prepared.excluded["respondent"].tolist()[1] == '=HYPERLINK("http://x","y")'

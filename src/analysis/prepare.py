@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
+from analysis.privacy import clean_comment, neutralise_frame
 
 if TYPE_CHECKING:
     from analysis.study import Study
@@ -475,7 +476,14 @@ def _integral_floats_as_int(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    frame = _integral_floats_as_int(frame)
+    """Write a table as CSV that Excel opens safely: BOM, whole numbers as ints, no formulas.
+
+    Text cells that start like a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return:
+    ids, respondent ids and comments come from the study files) get a leading ``'``
+    (:func:`analysis.privacy.neutralise_frame`); numeric and date columns are written as
+    they are.
+    """
+    frame = neutralise_frame(_integral_floats_as_int(frame))
     # utf-8-sig: the BOM makes Excel open Arabic text correctly.
     _write_atomic(
         path,
@@ -489,8 +497,32 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     _write_atomic(path, lambda tmp: frame.to_parquet(tmp, engine="pyarrow", index=False))
 
 
+def excluded_for_csv(excluded: pd.DataFrame) -> pd.DataFrame:
+    """The excluded rows as ``excluded.csv`` holds them: comments masked, bidi controls gone.
+
+    ``excluded.csv`` is a file people open and pass on to check the quality rules, so its
+    comments carry no phone number, id or e-mail (:func:`analysis.privacy.clean_comment`,
+    English labels such as ``[phone number]``). ``responses.parquet`` keeps the raw
+    comment, as docs/architecture.md says: the reports mask it when they render it, in the
+    report's language. The input frame is not changed.
+    """
+    if "comment" not in excluded.columns:
+        return excluded
+    comment = excluded["comment"]
+    present = comment.notna().to_numpy()
+    if not present.any():
+        return excluded
+    masked = comment.copy()
+    masked.loc[present] = [clean_comment(str(text)) for text in comment.loc[present]]
+    return excluded.assign(comment=masked)
+
+
 def write_prepared(prepared: PreparedStudy, out_dir: Path) -> dict[str, Path]:
-    """Write the ``processed/`` files atomically; return their paths by name."""
+    """Write the ``processed/`` files atomically; return their paths by name.
+
+    The CSVs are formula-safe (:func:`_write_csv`) and ``excluded.csv`` has its comments
+    masked (:func:`excluded_for_csv`); ``responses.parquet`` keeps the raw comments.
+    """
     out_dir = Path(out_dir)
     paths = {
         "responses": out_dir / RESPONSES_FILE,
@@ -502,7 +534,7 @@ def write_prepared(prepared: PreparedStudy, out_dir: Path) -> dict[str, Path]:
     # An interrupted rewrite must not look complete: the old stamp goes before any table changes.
     (out_dir / INPUTS_STAMP).unlink(missing_ok=True)
     _write_parquet(prepared.analysed, paths["responses"])
-    _write_csv(prepared.excluded, paths["excluded"])
+    _write_csv(excluded_for_csv(prepared.excluded), paths["excluded"])
     _write_csv(prepared.ledger, paths["ledger"])
     _write_parquet(prepared.agencies.reset_index(drop=True), paths["agencies"])
     _write_parquet(prepared.interventions.reset_index(drop=True), paths["interventions"])
