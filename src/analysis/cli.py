@@ -89,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="typical responses per agency and wave (default: realistic 40-600)",
     )
+    p.add_argument(
+        "--format",
+        choices=("plain", "qualtrics", "surveymonkey", "kobo", "google_forms", "microsoft_forms"),
+        default="plain",
+        help="write the waves as this survey platform exports them (default: plain CSV/XLSX)",
+    )
     return parser
 
 
@@ -179,7 +185,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "simulate":
         from analysis.simulate import simulate_study
 
-        simulate_study(args.out, agencies=args.agencies, seed=args.seed, responses=args.responses)
+        simulate_study(
+            args.out,
+            agencies=args.agencies,
+            seed=args.seed,
+            responses=args.responses,
+            format=args.format,
+        )
         print(f"wrote a synthetic study with {args.agencies} agencies to {args.out}")
         return 0
     return 2
