@@ -294,3 +294,81 @@ def sav_study(tmp_path: Path, labelled: bool = True, name: str = "study") -> Pat
     )
     write_sav_responses(root / "surveys" / "baseline.sav", labelled)
     return root
+
+
+def sav_frame(**columns: list[Any]) -> Any:
+    """The three respondents of :func:`write_sav_responses` as a frame; ``columns`` replace
+    (or add) whole columns, e.g. ``sav_frame(q2=[5.0, 99.0, 3.0])``."""
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "response_id": ["s1", "s2", "s3"],
+            "agency_id": ["A01", "A01", "A02"],
+            "q1": [1.0, 4.0, 9.0],
+            "q2": [5.0, 2.0, 3.0],
+            "q3": [4.0, 4.0, 4.0],
+            "q4": [3.0, np.nan, 2.0],
+            "sat": [5.0, 4.0, 1.0],
+            "nps": [9.0, 10.0, 0.0],
+            "gender": [1.0, 2.0, 2.0],
+        }
+    )
+    for name, values in columns.items():
+        frame[name] = values
+    return frame
+
+
+def spss_study(
+    tmp_path: Path,
+    frame: Any = None,
+    *,
+    labels: dict[str, dict[Any, str]] | None = None,
+    missing_ranges: dict[str, list[Any]] | None = None,
+    study: dict[str, Any] | None = None,
+    followup: list[dict[str, Any]] | None = None,
+    name: str = "study",
+) -> Path:
+    """The default study with its baseline as ``surveys/baseline.sav`` written from ``frame``.
+
+    Like :func:`sav_study`, but the caller chooses the cells (default :func:`sav_frame`),
+    the SPSS value labels and user-missing definitions (``pyreadstat.write_sav``'s
+    ``variable_value_labels`` and ``missing_ranges``), further study.yml overrides and the
+    follow-up rows (CSV, as in :func:`make_study`).
+    """
+    import pyreadstat
+
+    overrides: dict[str, Any] = {
+        "columns": {"date": DELETE, "duration_s": DELETE, "comment": DELETE},
+        "waves": {"baseline": {"files": ["surveys/baseline.sav"]}},
+    }
+    root = make_study(
+        tmp_path,
+        name=name,
+        study=_merge(overrides, study or {}),
+        followup=followup,
+        remove=["surveys/baseline.csv"],
+    )
+    pyreadstat.write_sav(
+        sav_frame() if frame is None else frame,
+        str(root / "surveys" / "baseline.sav"),
+        variable_value_labels=labels,
+        missing_ranges=missing_ranges,
+    )
+    return root
+
+
+def xlsx_bytes(rows: list[dict[str, Any]], columns: list[str] | None = None) -> bytes:
+    """Rows as the bytes of a one-sheet ``.xlsx`` workbook (cells written as given, text here)."""
+    from openpyxl import Workbook
+
+    columns = columns if columns is not None else list(rows[0])
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(columns)
+    for row in rows:
+        sheet.append([row.get(c, "") for c in columns])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
