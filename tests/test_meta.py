@@ -382,3 +382,164 @@ def test_when_fewer_than_two_comparison_agencies_then_the_did_is_not_estimated()
 
     result = agency_did(8.0, 2.0, [1.0, np.nan])
     assert np.isnan(result.estimate) and result.k == 1
+
+
+# --- the contract's difference-in-differences: agency-level changes ------------------------
+
+# R's `sleep` data: t.test(SLEEP_1, SLEEP_2) (Welch) prints t = -1.8608, df = 17.776,
+# p-value = 0.07939, 95 percent confidence interval -3.3654832 0.2054832.
+SLEEP_1 = [0.7, -1.6, -0.2, -1.2, -0.1, 3.4, 3.7, 0.8, 0.0, 2.0]
+SLEEP_2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4]
+
+
+def test_when_agency_changes_are_compared_then_did_is_welch_as_r_t_test_prints() -> None:
+    from analysis.meta import agency_level_did
+
+    result = agency_level_did(SLEEP_1, SLEEP_2)
+    assert result.estimate == pytest.approx(0.75 - 2.33, abs=1e-12)
+    assert result.t == pytest.approx(-1.8608, abs=5e-5)
+    assert result.df == pytest.approx(17.776, abs=5e-4)
+    assert result.p_value == pytest.approx(0.07939, abs=5e-6)
+    assert result.ci_low == pytest.approx(-3.3654832, abs=5e-8)
+    assert result.ci_high == pytest.approx(0.2054832, abs=5e-8)
+    assert (result.k_programme, result.k_comparison) == (10, 10)
+
+
+def test_when_group_sizes_differ_then_df_is_welch_satterthwaite_by_hand_and_as_scipy() -> None:
+    from analysis.meta import agency_level_did
+
+    rng = np.random.default_rng(4)
+    programme, comparison = rng.normal(7, 6, 23), rng.normal(1, 3, 6)
+    result = agency_level_did(programme, np.append(comparison, np.nan))  # NaN = suppressed
+    v_p, v_c = programme.var(ddof=1) / 23, comparison.var(ddof=1) / 6
+    df = (v_p + v_c) ** 2 / (v_p**2 / 22 + v_c**2 / 5)
+    assert result.df == pytest.approx(df, rel=1e-12)
+    assert result.se == pytest.approx(math.sqrt(v_p + v_c), rel=1e-12)
+    half = stats.t.ppf(0.975, df) * math.sqrt(v_p + v_c)
+    estimate = programme.mean() - comparison.mean()
+    assert result.estimate == pytest.approx(estimate, rel=1e-12)
+    assert (result.ci_low, result.ci_high) == pytest.approx((estimate - half, estimate + half))
+    reference = stats.ttest_ind(programme, comparison, equal_var=False)
+    assert result.p_value == pytest.approx(reference.pvalue, rel=1e-12)
+    assert result.k_comparison == 6 and result.relabellings == math.comb(29, 6)
+
+
+def test_when_relabellings_are_enumerated_then_randomisation_p_equals_brute_force() -> None:
+    from analysis.meta import agency_level_did, randomisation_p
+
+    rng = np.random.default_rng(8)
+    programme, comparison = rng.normal(4, 5, 7), rng.normal(0, 3, 4)
+    values = np.concatenate([programme, comparison])
+
+    def welch_t(a: np.ndarray, b: np.ndarray) -> float:
+        return abs(stats.ttest_ind(a, b, equal_var=False).statistic)
+
+    observed = welch_t(programme, comparison)
+    count = hits = 0
+    for chosen in itertools.combinations(range(11), 4):  # which 4 carry "comparison"
+        mask = np.zeros(11, dtype=bool)
+        mask[list(chosen)] = True
+        count += 1
+        hits += welch_t(values[~mask], values[mask]) >= observed - 1e-9
+    p, relabellings = randomisation_p(programme, comparison)
+    assert relabellings == count == math.comb(11, 4) == 330
+    assert p == pytest.approx(hits / count, rel=1e-12)
+    # scipy's exact permutation test with the same statistic gives the same p-value.
+    reference = stats.permutation_test(
+        (programme, comparison),
+        lambda a, b: welch_t(a, b),
+        permutation_type="independent",
+        n_resamples=np.inf,
+        alternative="greater",
+    )
+    assert p == pytest.approx(reference.pvalue, rel=1e-12)
+    assert agency_level_did(programme, comparison).p_randomisation == p
+
+
+def test_when_the_comparison_group_is_the_larger_then_the_enumeration_is_the_same() -> None:
+    from analysis.meta import randomisation_p
+
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(3, 2, 3), rng.normal(0, 2, 6)
+    # |Welch t| is symmetric in the groups: swapping the labels leaves the p-value.
+    assert randomisation_p(a, b)[0] == pytest.approx(randomisation_p(b, a)[0], rel=1e-12)
+
+
+def test_when_relabellings_are_too_many_then_no_randomisation_p_is_given() -> None:
+    from analysis.meta import agency_level_did
+
+    rng = np.random.default_rng(2)
+    result = agency_level_did(rng.normal(size=23), rng.normal(size=6), max_relabellings=1000)
+    assert not result.enumerated and math.isnan(result.p_randomisation)
+    assert result.relabellings == 475020 and math.isfinite(result.p_value)
+
+
+def test_when_two_comparison_agencies_then_the_randomisation_p_is_at_least_one_in_15() -> None:
+    from analysis.meta import agency_level_did
+
+    # 4 + 2 agencies give C(6, 2) = 15 relabellings. The two comparison agencies lie far below
+    # the programme ones, so no other labelling reaches the observed |t|: p = 1/15, the
+    # smallest this design can give, however large the difference.
+    result = agency_level_did([10.0, 11.0, 12.0, 13.0], [0.0, 1.0])
+    assert result.relabellings == 15
+    assert result.p_randomisation == pytest.approx(1 / 15)
+    assert result.ci_low > 0  # Welch's interval, df about 2.7, still excludes zero here
+
+
+def test_when_fewer_than_two_agencies_in_a_group_then_agency_level_did_refuses() -> None:
+    from analysis.meta import agency_level_did
+
+    with pytest.raises(ValueError, match="two agencies in each group"):
+        agency_level_did([1.0, 2.0, 3.0], [0.5, np.nan])
+
+
+def test_when_agency_fixed_effects_then_did_matches_statsmodels_with_agency_dummies() -> None:
+    data = _did_data(seed=7, did=5.0, per_cell=None)
+    result = difference_in_differences(data, reps=99, agency_effects=True)
+    followup = (data["wave"] == "followup").astype(float)
+    programme = (data["group"] == "programme").astype(float)
+    dummies = pd.get_dummies(data["agency_id"]).astype(float)
+    x = np.column_stack([dummies.to_numpy(), followup, followup * programme])
+    groups = pd.factorize(data["agency_id"], sort=True)[0]
+    fit = sm.OLS(data["index"].to_numpy(), x).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    )
+    assert result.agency_effects
+    assert result.estimate == pytest.approx(fit.params[-1], rel=1e-10)
+    assert result.se_cr1 == pytest.approx(fit.bse[-1], rel=1e-10)
+    assert result.ci_low < result.estimate < result.ci_high
+
+
+def test_when_cells_are_balanced_then_fixed_effects_did_is_the_agency_level_did() -> None:
+    from analysis.meta import agency_level_did
+
+    data = _did_data(seed=3, did=5.0)  # 25 answers in every agency and wave
+    means = data.groupby(["group", "agency_id", "wave"])["index"].mean().unstack("wave")
+    change = means["followup"] - means["baseline"]
+    agency = agency_level_did(change.loc["programme"], change.loc["comparison"])
+    fixed = difference_in_differences(data, reps=99, agency_effects=True)
+    assert fixed.estimate == pytest.approx(agency.estimate, rel=1e-10)
+
+
+def test_when_rademacher_enumerated_with_agency_effects_then_p_equals_brute_force() -> None:
+    data = _did_data(seed=11, did=4.0, n_agencies=6, per_cell=None)
+    followup = (data["wave"] == "followup").to_numpy(float)
+    programme = (data["group"] == "programme").to_numpy(float)
+    groups = pd.factorize(data["agency_id"], sort=True)[0]
+    x = np.column_stack([np.eye(6)[groups], followup, followup * programme])
+    y = data["index"].to_numpy()
+
+    def cluster_t(outcome: np.ndarray) -> float:
+        fit = sm.OLS(outcome, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+        return fit.params[-1] / fit.bse[-1]
+
+    restricted = sm.OLS(y, x[:, :-1]).fit()
+    t_obs = cluster_t(y)
+    t_star = [
+        cluster_t(restricted.fittedvalues + np.asarray(signs)[groups] * restricted.resid)
+        for signs in itertools.product([-1.0, 1.0], repeat=6)
+    ]
+    expected_p = np.mean(np.abs(t_star) >= abs(t_obs) - 1e-9)
+    result = difference_in_differences(data, weights="rademacher", reps=999, agency_effects=True)
+    assert result.reps == 64
+    assert result.p_value == pytest.approx(expected_p)
