@@ -75,6 +75,8 @@ class Case:
     in_excluded: tuple[str, ...] = ()
     #: For inputs that pass: text no CSV written by prepare may hold (personal data).
     not_in_outputs: tuple[str, ...] = ()
+    #: Environment variables set while the case runs (the size limit per input file).
+    env: tuple[tuple[str, str], ...] = ()
 
 
 def _csv_bytes(rows, encoding="utf-8", newline="\n", delimiter=",") -> bytes:
@@ -297,6 +299,9 @@ ARABIC_SCALE = {
     5.0: "أوافق بشدة",
 }
 ARABIC_SCALE[9.0] = "لا ينطبق"
+
+#: The environment variable of the size limit per input file, in MiB (issue 11, Deliver).
+SIZE_LIMIT = "ANALYSIS_MAX_FILE_MB"
 
 INTERVENTIONS_HEADER = "agency_id,date,activity,staff_trained,hours\n"
 
@@ -1543,6 +1548,40 @@ CASES = [
         ("warning: surveys/baseline.csv",),
         received=12,
     ),
+    # --- the size limit per input file (Deliver: configurable, refused unread) ---------------
+    Case(
+        "csv_over_the_size_limit",
+        _baseline_rows(with_cell(BASELINE, 0, comment="x" * 10_000)),
+        2,
+        ("surveys/baseline.csv: expected a file of at most 4.0 KiB",),
+        count=1,
+        env=((SIZE_LIMIT, "0.00390625"),),
+    ),
+    Case(
+        # A few kilobytes on disk that unpack to far more (the text is in xl/sharedStrings.xml,
+        # where openpyxl puts every string): the unpacked size counts.
+        "xlsx_unpacking_over_the_size_limit",
+        _xlsx_rows(with_cell(BASELINE, 0, comment="a" * 200_000)),
+        2,
+        (("surveys/baseline.xlsx: expected a file of at most 64.0 KiB", "unpacks to"),),
+        count=1,
+        env=((SIZE_LIMIT, "0.0625"),),
+    ),
+    Case(
+        "sav_over_the_size_limit",
+        lambda tmp: spss_study(tmp, sav_frame(response_id=["s1" * 2000, "s2", "s3"])),
+        2,
+        ("surveys/baseline.sav: expected a file of at most 4.0 KiB",),
+        count=1,
+        env=((SIZE_LIMIT, "0.00390625"),),
+    ),
+    Case(
+        "size_limit_setting_not_a_number",
+        lambda tmp: make_study(tmp),
+        2,
+        (f'{SIZE_LIMIT}: "lots": expected a positive number of megabytes',),
+        env=((SIZE_LIMIT, "lots"),),
+    ),
     Case(
         "terminal_escape_in_a_bad_cell",
         _baseline_rows(with_cell(BASELINE, 0, q1="\x1b[2J6")),
@@ -1737,6 +1776,8 @@ def test_when_input_is_malformed_then_validate_lists_it_or_handles_it(
             else cache.setdefault(Path(folder), read(folder))
         ),
     )
+    for name, value in case.env:
+        monkeypatch.setenv(name, value)
     with _time_limit(20):
         status = run_validate(root)
     out, err = capsys.readouterr()
@@ -1746,8 +1787,8 @@ def test_when_input_is_malformed_then_validate_lists_it_or_handles_it(
             _check_prepared(case, root, tmp_path / "processed-check")
 
 
-def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+def _run(*args: str, timeout: float = 60, env=()) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **dict(env)}
     return subprocess.run(
         [sys.executable, "-m", "analysis", *args],
         capture_output=True,
@@ -1765,7 +1806,7 @@ def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
 )
 def test_when_run_from_the_command_line_then_same_status_and_no_traceback(case, tmp_path):
     root = case.build(tmp_path)
-    result = _run("validate", "--data", str(root))
+    result = _run("validate", "--data", str(root), env=case.env)
     _check_output(case, result.returncode, result.stdout, result.stderr)
 
 
@@ -1777,7 +1818,7 @@ def test_when_a_hostile_folder_is_prepared_then_it_exits_2_with_one_line_per_pro
 ):
     root = case.build(tmp_path)
     started = time.monotonic()
-    result = _run("prepare", "--data", str(root))  # the timeout fails a hang
+    result = _run("prepare", "--data", str(root), env=case.env)  # the timeout fails a hang
     assert time.monotonic() - started < 60
     assert result.returncode == 2, result.stderr
     err = result.stderr
