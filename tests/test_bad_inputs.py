@@ -1,10 +1,18 @@
-"""A corpus of malformed (and awkward but legitimate) study folders through ``validate``.
+"""A corpus of malformed, hostile and awkward-but-legitimate study folders (issue 11).
 
 Each case builds a study folder, runs it through :func:`run_validate` in-process, and checks
 the exit status (2 for input errors, 0 for inputs that are legitimately handled), that no
-traceback is printed, and that the expected one-line message (file, row, column, value)
-appears. A handful of cases also go through ``python -m analysis validate --data DIR`` as a
-subprocess, the way users and the Makefile call it.
+traceback is printed, that the expected one-line message (file, row, column, value)
+appears, and that no output line holds characters a terminal would act on (controls, line
+separators, bidi overrides) or a line of ``/etc/passwd``. An input that passes is then
+prepared: per agency and wave ``received = analysed + excluded`` with the reason columns
+summing to the excluded rows, and the CSV files ``prepare`` writes hold no cell a
+spreadsheet would run as a formula.
+
+A handful of cases also go through ``python -m analysis validate --data DIR`` as a
+subprocess, the way users and the Makefile call it; the most hostile ones through
+``prepare`` (exit 2, one line per problem, bounded time), and an agency id that climbs out of
+the reports folder through ``build``.
 """
 
 from __future__ import annotations
