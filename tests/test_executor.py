@@ -6,8 +6,14 @@ process id, printed by a cell, tells whether two runs shared a kernel.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -104,6 +110,14 @@ def test_when_cell_error_then_one_line_with_name_message_and_cell():
         traceback=["\x1b[0;31mTraceback\x1b[0m", "line 1"],
     )
     assert one_line_error(exc) == "ValueError: no rows for agency A01 (In [2])"
+
+
+def test_when_exception_says_it_all_then_its_message_alone():
+    class WriteError(Exception):
+        message_only = True
+
+    exc = WriteError("reports/A01/baseline.en.html: could not write (No space left on device)")
+    assert one_line_error(exc) == str(exc)
 
 
 def test_when_other_exception_then_its_first_line_only():
@@ -389,3 +403,158 @@ def test_when_one_job_then_run_in_process_with_warm_kernel(source_dir: Path, tmp
     assert [r.ok for r in results] == [True, True]
     assert done == ["t0", "t1"]
     assert _pid_of(results[0].executed) == _pid_of(results[1].executed)
+
+
+# --------------------------------------------------------------------------------------------
+# Stopping: interrupted runs, stopped pools, a dead parent (issue 11)
+# --------------------------------------------------------------------------------------------
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, ended but not yet waited for, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_gone(pids, seconds: float) -> float:
+    """Seconds until none of ``pids`` runs; fails after ``seconds``."""
+    start = time.monotonic()
+    while any(_alive(pid) for pid in pids):
+        assert time.monotonic() - start < seconds, [p for p in pids if _alive(p)]
+        time.sleep(0.05)
+    return time.monotonic() - start
+
+
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+@linux_only
+def test_when_run_is_interrupted_then_kernel_is_killed_and_next_run_gets_a_new_one(
+    source_dir: Path, tmp_path: Path
+):
+    sleeps = _notebook(tmp_path, "sleeps", PRINT_PID, "import time\ntime.sleep(60)")
+    good = _notebook(tmp_path, "good", PRINT_PID)
+    with WarmKernel(source_dir=source_dir) as kernel:
+        kernel.prewarm([])
+        pid = kernel._km.provisioner.pid
+        connection_file = Path(kernel._km.connection_file)
+        # Ctrl-C a second into the sleeping cell, as a terminal delivers it to this process.
+        timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            kernel.run(sleeps, tmp_path / "sleeps.out.ipynb")
+        timer.join()
+        assert time.monotonic() - start < 10
+        _wait_gone([pid], 2)
+        assert not connection_file.exists()
+        assert not kernel.running
+        # The interrupted run's event loop is not in the way of the next run.
+        after = run_task(kernel, Task("good", good, tmp_path / "good.out.ipynb"))
+    assert after.ok, after.error
+    assert _pid_of(after.executed) != str(pid)
+
+
+@linux_only
+def test_when_kernel_is_discarded_then_its_process_and_files_are_gone(source_dir: Path):
+    kernel = WarmKernel(source_dir=source_dir)
+    kernel.prewarm([])
+    pid = kernel._km.provisioner.pid
+    connection_file = Path(kernel._km.connection_file)
+    socket_dir = Path(kernel._socket_dir)
+    assert connection_file.exists() and socket_dir.exists()
+    kernel.discard()
+    _wait_gone([pid], 2)
+    assert not connection_file.exists()
+    assert not socket_dir.exists()
+    assert not kernel.running
+    kernel.close()  # and then nothing to do
+
+
+#: A runner of its own: a pool of two workers, each running a notebook that sleeps, with a
+#: scratch folder; it prints its workers' and their kernels' ids once both notebooks run.
+_RUNNER = """
+import os, pathlib, sys, threading, time
+from analysis.executor import Task, WorkerPool
+notebook, marks, scratch, in_thread = sys.argv[1:5]
+tasks = [Task(name, notebook, pathlib.Path(scratch) / f"{name}.ipynb",
+              {"mark": str(pathlib.Path(marks) / name)}) for name in ("a", "b")]
+def run():
+    WorkerPool(2, scratch=[scratch]).run(tasks)
+threading.Thread(target=lambda: (time.sleep(120), os._exit(1)), daemon=True).start()
+if in_thread == "1":
+    # Started from another thread, the workers do without Linux's parent-death signal
+    # (sent when the starting *thread* ends): only their polling sees the runner die.
+    threading.Thread(target=run, daemon=True).start()
+    time.sleep(120)
+else:
+    run()
+"""
+
+
+def _pool_processes(runner_pid: int) -> list[int]:
+    """The runner's children (workers) and theirs (kernels)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == runner_pid:
+                found.append(int(entry.name))
+    kernels = [k for w in found for k in _pool_processes(w)] if found else []
+    return found + kernels
+
+
+@linux_only
+@pytest.mark.parametrize("in_thread", [False, True], ids=["death-signal", "polling"])
+def test_when_the_runner_is_killed_then_workers_kernels_and_scratch_go(
+    source_dir: Path, tmp_path: Path, in_thread: bool
+):
+    notebook = _notebook(
+        tmp_path,
+        "sleeps",
+        "import pathlib, time\npathlib.Path(mark).touch()\ntime.sleep(60)",
+        parameters="mark = ''",
+    )
+    marks, scratch = tmp_path / "marks", tmp_path / "scratch"
+    marks.mkdir()
+    scratch.mkdir()
+    processes: list[int] = []
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _RUNNER,
+            str(notebook),
+            str(marks),
+            str(scratch),
+            str(int(in_thread)),
+        ],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(marks.iterdir())) < 2:
+            assert runner.poll() is None, runner.stderr.read().decode()
+            assert time.monotonic() < deadline, "the notebooks did not start"
+            time.sleep(0.1)
+        processes = _pool_processes(runner.pid)  # the resource tracker, two workers, two kernels
+        assert len(processes) >= 4, processes
+        runner.kill()
+        runner.wait()
+        seconds = _wait_gone(processes, 5)
+    finally:
+        runner.kill()
+        for pid in processes:
+            if _alive(pid):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+    assert seconds < 5
+    assert not scratch.exists()
+    stderr = runner.stderr.read().decode()
+    assert "Traceback" not in stderr, stderr

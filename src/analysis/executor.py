@@ -39,6 +39,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import weakref
 from collections import deque
@@ -154,10 +155,14 @@ def one_line_error(exc: BaseException) -> str:
 
     For an error raised by a notebook cell (papermill's ``PapermillExecutionError``) this is
     the cell's own exception and its prompt number in the executed notebook, e.g.
-    ``"ValueError: no rows for agency A01 (In [4])"``.
+    ``"ValueError: no rows for agency A01 (In [4])"``. An exception whose class sets
+    ``message_only = True`` says it all in its message, which is shown alone (e.g.
+    ``"reports/A01/baseline.en.html: could not write (No space left on device)"``).
     """
     ename = getattr(exc, "ename", None)
-    if ename is not None:  # PapermillExecutionError carries the failing cell's exception
+    if getattr(exc, "message_only", False):
+        message, suffix = str(exc), ""
+    elif ename is not None:  # PapermillExecutionError carries the failing cell's exception
         message = f"{ename}: {getattr(exc, 'evalue', '')}"
         # The prompt number, as papermill's marker at the top of the executed notebook says
         # it ("An Exception was encountered at 'In [4]'"); cell indices shift with markers.
@@ -207,9 +212,20 @@ class _TrackingKernelManager(AsyncKernelManager):
 
 
 def _kill_process(pid: int) -> None:
-    """Last-resort kill of a kernel nobody closed (garbage collection or interpreter exit)."""
-    with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
+    """Kill a kernel and anything it started, at once.
+
+    jupyter_client starts every kernel in a session of its own, so its process group has
+    the kernel's id: a subprocess a notebook started goes with it.
+    """
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:  # not a group leader (another launcher), or gone already
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _kernel_pid(km: Any) -> int | None:
+    return getattr(getattr(km, "provisioner", None), "pid", None)
 
 
 class WarmKernel:
@@ -257,6 +273,8 @@ class WarmKernel:
         #: How many kernels this object has started (a measure of how warm the runs were).
         self.starts = 0
         self._km: _TrackingKernelManager | None = None
+        # The manager of a kernel being started, before it is ``_km``: kill_now finds it.
+        self._starting: _TrackingKernelManager | None = None
         self._kc: Any = None
         self._socket_dir: str | None = None
         self._fingerprint = ""
@@ -294,7 +312,6 @@ class WarmKernel:
         run_cwd = Path(cwd).resolve() if cwd is not None else self.cwd or notebook_path.parent
         self._ensure_kernel(run_cwd)
         assert self._km is not None
-        succeeded = False
         try:
             self._prepare(run_cwd)
             nb = papermill.execute_notebook(
@@ -315,11 +332,17 @@ class WarmKernel:
                 engine_name=_register_engine(),
                 kc=self._client(),
             )
-            succeeded = True
-            return nb
-        finally:
-            if self.fresh or not succeeded:
-                self.close()
+        except Exception:
+            self.close()
+            raise
+        except BaseException:
+            # Interrupted (the worker is being stopped, Ctrl-C): the event loop may be
+            # half-way through a request, so the kernel is killed without entering it again.
+            self.discard()
+            raise
+        if self.fresh:
+            self.close()
+        return nb
 
     def prewarm(self, modules: Sequence[str]) -> None:
         """Start the kernel now and import ``modules`` in it, before any notebook runs.
@@ -352,6 +375,38 @@ class WarmKernel:
                 finalizer()
         if finalizer is not None:
             finalizer.detach()
+        self._remove_socket_dir()
+
+    def kill_now(self) -> None:
+        """Kill the kernel's processes and nothing else: safe in a signal handler.
+
+        The cell being waited for then ends at once (the kernel died), whatever the notebook
+        was doing; :meth:`discard` or :meth:`close` cleans up after.
+        """
+        for km in (self._km, self._starting):
+            pid = _kernel_pid(km)
+            if pid is not None:
+                _kill_process(pid)
+
+    def discard(self) -> None:
+        """Stop the kernel without its event loop: for a worker that is being stopped.
+
+        The kernel is killed and its connection file, IPC sockets and socket folder removed,
+        all synchronously: the event loop of an interrupted run may be half-way through a
+        request and must not be entered again.
+        """
+        self.kill_now()
+        km, self._km = self._km, None
+        self._kc = None
+        finalizer, self._finalizer = self._finalizer, None
+        if finalizer is not None:
+            finalizer.detach()
+        for manager in (km, self._starting):
+            if manager is not None:
+                with contextlib.suppress(Exception):
+                    manager.cleanup_connection_file()
+                    manager.cleanup_ipc_files()
+        self._starting = None
         self._remove_socket_dir()
 
     # ----------------------------------------------------------------------------------------
@@ -387,6 +442,7 @@ class WarmKernel:
         env.setdefault("PYTHONHASHSEED", "0")
         # debugpy's "frozen modules" warning on every kernel start is noise, not a problem.
         env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+        self._starting = km
         try:
             run_sync(km.start_kernel)(
                 cwd=str(cwd),
@@ -401,13 +457,15 @@ class WarmKernel:
                 stdout=subprocess.DEVNULL,
             )
         except BaseException:
+            self.kill_now()  # first: a stop signal may have broken the start off half-way
             with contextlib.suppress(Exception):
                 run_sync(km.shutdown_kernel)(now=True)
+            self._starting = None
             self._remove_socket_dir()
             raise
-        self._km = km
+        self._km, self._starting = km, None
         self.starts += 1
-        pid = getattr(km.provisioner, "pid", None)
+        pid = _kernel_pid(km)
         if pid is not None:
             self._finalizer = weakref.finalize(self, _kill_process, pid)
 
@@ -606,42 +664,165 @@ def _quiet_papermill_log() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _worker_main(conn: Connection, kernel_options: dict[str, Any], after: AfterRun | None) -> None:
-    """Worker process: run the tasks the parent sends on one warm kernel until told to stop."""
+#: How often a worker checks that the runner is still its parent (a backstop where the
+#: kernel cannot send the worker a signal when the runner dies: not Linux, or a runner
+#: thread that has ended).
+PARENT_POLL_SECONDS = 0.25
+#: How long a worker told to stop (or orphaned) may take to clean up before it just leaves.
+LEAVE_GRACE_SECONDS = 3.0
+#: What a worker is sent when its runner dies. Not SIGTERM, by which a live runner stops its
+#: workers: only a worker whose runner is gone removes the runner's temporary folders. (A
+#: runner killed with threads running is still the worker's parent for a few milliseconds
+#: after the signal, so the parent's id cannot tell.)
+PARENT_GONE = signal.SIGUSR1
+_PR_SET_PDEATHSIG = 1
 
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)  # so that the kernel is shut down on the way out
 
-    signal.signal(signal.SIGTERM, stop)
+def _signal_on_parent_death(signum: int) -> None:
+    """Ask Linux to send ``signum`` to this process when its parent dies (kill -9 included)."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):  # no libc or no prctl: the polling thread remains
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signum, 0, 0, 0)
+
+
+def _watch_parent(parent_pid: int, leave_now: Callable[[], None]) -> None:
+    """A thread that stops this worker when its parent (the runner) is gone.
+
+    It sends the worker :data:`PARENT_GONE`, as Linux does, so that the worker leaves the
+    same way either way; if the main thread has not got out after
+    :data:`LEAVE_GRACE_SECONDS`, ``leave_now`` ends the process without it.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_POLL_SECONDS)
+        with contextlib.suppress(OSError):
+            os.kill(os.getpid(), PARENT_GONE)
+        time.sleep(LEAVE_GRACE_SECONDS)
+        leave_now()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_main(
+    conn: Connection,
+    kernel_options: dict[str, Any],
+    after: AfterRun | None,
+    parent_pid: int | None = None,
+    scratch: Sequence[str] = (),
+    death_signal: bool = True,
+) -> None:
+    """Worker process: run the tasks the parent sends on one warm kernel until told to stop.
+
+    The worker stops within a second or so, quietly, when the runner tells it to (SIGTERM)
+    and when the runner dies, however it dies (Linux's parent-death signal, and a thread
+    that polls the parent's id): the kernel is killed first, then the run being waited for
+    is unwound (an atomic write removes its temporary file) and the kernel's files are
+    removed; when the runner is gone, so are its ``scratch`` folders. Ctrl-C is for the
+    runner to handle (a terminal sends it to the whole process group): the worker ignores it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     options = dict(kernel_options)
     warm_imports = options.pop("warm_imports", ())
     kernel = WarmKernel(**options)
+    leaving = threading.Event()
+    parent_gone = threading.Event()
+
+    def remove_scratch() -> None:
+        if parent_gone.is_set():  # a runner that is alive removes its own folders
+            for folder in scratch:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def stop(signum: int, frame: object) -> None:
+        kernel.kill_now()  # at once: the cell being waited for ends with it
+        if signum == PARENT_GONE:
+            parent_gone.set()
+        if not leaving.is_set():  # once: a second signal must not break the clean-up off
+            leaving.set()
+            raise SystemExit(128 + signum)
+
+    def leave_now() -> None:
+        parent_gone.set()
+        kernel.discard()
+        remove_scratch()
+        os._exit(128 + PARENT_GONE)
+
+    signal.signal(signal.SIGTERM, stop)
+    if parent_pid is not None:
+        signal.signal(PARENT_GONE, stop)
+        if death_signal:
+            _signal_on_parent_death(PARENT_GONE)
+        _watch_parent(parent_pid, leave_now)
+        if os.getppid() != parent_pid:  # it died before the parent-death signal was set
+            os.kill(os.getpid(), PARENT_GONE)
     try:
         if warm_imports and not kernel.fresh:
             kernel.prewarm(warm_imports)
         with _quiet_papermill_log():
             while (task := conn.recv()) is not None:
                 conn.send(run_task(kernel, task, after))
-    except EOFError:  # the parent went away
-        pass
+    except (EOFError, OSError):  # the parent closed its end: it is gone (or going)
+        parent_gone.set()
+        leaving.set()
     finally:
-        kernel.close()
+        stopped = leaving.is_set()
+        leaving.set()  # from here on a stop signal only kills the kernel
+        if stopped:
+            kernel.discard()
+        else:
+            kernel.close()
+        remove_scratch()
         # The runner waits for its workers to end: skip the interpreter's final walk over
         # every live object (as ``python -m analysis`` does).
         import gc
 
         gc.freeze()
+        if stopped:
+            # Nothing of the interrupted run is worth the interpreter's shutdown (pending
+            # tasks of its event loop would only complain on stderr).
+            with contextlib.suppress(Exception):
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(128 + signal.SIGTERM)
 
 
 class _Worker:
     """The parent's handle on one worker process and the task it is running."""
 
-    def __init__(self, context: Any, kernel_options: dict[str, Any], after: AfterRun | None):
+    def __init__(
+        self,
+        context: Any,
+        kernel_options: dict[str, Any],
+        after: AfterRun | None,
+        scratch: Sequence[str] = (),
+    ):
         self.conn, child_conn = context.Pipe()
+        in_main_thread = threading.current_thread() is threading.main_thread()
         self.process = context.Process(
-            target=_worker_main, args=(child_conn, kernel_options, after), daemon=True
+            target=_worker_main,
+            args=(child_conn, kernel_options, after),
+            kwargs={
+                "parent_pid": os.getpid(),
+                "scratch": tuple(scratch),
+                # Linux sends the parent-death signal when the *thread* that started the
+                # child ends: only ask for it when that thread is the main one.
+                "death_signal": in_main_thread,
+            },
+            daemon=True,
         )
-        self.process.start()
+        # A new process inherits an ignored SIGINT, and Python then installs no
+        # KeyboardInterrupt handler: a Ctrl-C while the worker is still importing cannot
+        # print a traceback. (Signal handlers can only be changed in the main thread.)
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main_thread else None
+        try:
+            self.process.start()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
         child_conn.close()
         self.index: int | None = None
         self.task: Task | None = None
@@ -687,6 +868,27 @@ class _Worker:
             self.process.terminate()
             self.process.join(timeout=5)
         self.conn.close()
+
+
+def _terminate(workers: Sequence[_Worker], timeout: float) -> None:
+    """Stop workers now, whatever they run: SIGTERM, then SIGKILL after ``timeout`` seconds.
+
+    On SIGTERM a worker kills its kernel at once and then cleans up (:func:`_worker_main`);
+    one that has not ended by the deadline is killed, and its kernel, if it still had one,
+    ends within a second as it sees its parent gone (ipykernel's parent poller).
+    """
+    for worker in workers:
+        with contextlib.suppress(Exception):
+            worker.process.terminate()
+    deadline = time.monotonic() + timeout
+    for worker in workers:
+        with contextlib.suppress(Exception):
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(1)
+        with contextlib.suppress(Exception):
+            worker.conn.close()
 
 
 def run_many(
@@ -765,6 +967,12 @@ class WorkerPool:
         As for :func:`run_many`.
     warm_imports : sequence of str
         Modules each worker's kernel imports before its first notebook.
+    scratch : sequence of path
+        Folders of the caller's that the workers remove if the caller dies without doing so
+        (kill -9): where the executed notebooks go.
+
+    A pool left with an exception (Ctrl-C included) stops its workers at once
+    (:meth:`terminate`); one left normally lets them finish (:meth:`close`).
     """
 
     def __init__(
@@ -776,6 +984,7 @@ class WorkerPool:
         timeout: float | None = None,
         source_dir: Path | str = SOURCE_DIR,
         warm_imports: Sequence[str] = (),
+        scratch: Sequence[Path | str] = (),
     ) -> None:
         # spawn, not fork: a forked copy of a process with threads or an event loop can hang.
         self._context = multiprocessing.get_context("spawn")
@@ -786,19 +995,27 @@ class WorkerPool:
             "warm_imports": tuple(warm_imports),
         }
         self._after = after
+        self._scratch = tuple(str(folder) for folder in scratch)
         self._used = False
         self._workers: list[_Worker] = []
-        for _ in range(max(1, jobs)):
-            self._workers.append(self._new_worker())
+        try:
+            for _ in range(max(1, jobs)):
+                self._workers.append(self._new_worker())
+        except BaseException:  # Ctrl-C between two starts: no worker is left behind
+            self.terminate()
+            raise
 
     def _new_worker(self) -> _Worker:
-        return _Worker(self._context, self._options, self._after)
+        return _Worker(self._context, self._options, self._after, self._scratch)
 
     def __enter__(self) -> WorkerPool:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.terminate()
 
     def run(
         self, tasks: list[Task], on_done: Callable[[TaskResult], None] | None = None
@@ -854,6 +1071,12 @@ class WorkerPool:
         A pool that never ran a task (the runner stopped on an error first) stops its
         workers at once instead of letting them finish warming up.
         """
-        for worker in self._workers:
+        workers = self._workers
+        for worker in list(workers):
             worker.stop(timeout=30 if self._used else 0)
-        self._workers = []
+            workers.remove(worker)  # an interrupted close leaves the rest to terminate()
+
+    def terminate(self, timeout: float = LEAVE_GRACE_SECONDS) -> None:
+        """Stop every worker now, in the middle of its notebook (an interrupted build)."""
+        workers, self._workers = self._workers, []
+        _terminate(workers, timeout)
