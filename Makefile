@@ -12,8 +12,17 @@ JOBS ?=
 export UV_COMPILE_BYTECODE := 1
 export PYTHONPATH := $(CURDIR)/src
 
+# pyproject.toml's requires-python, checked before anything is installed.
+PYTHON_SUPPORTED := 3.11
+
 # The venv is rebuilt from the lock whenever it is missing or older than the lock.
 $(VENV)/.installed: requirements.lock pyproject.toml
+	@found=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ "$$found" != "$(PYTHON_SUPPORTED)" ]; then \
+	  echo "error: this project needs Python $(PYTHON_SUPPORTED) (requires-python in pyproject.toml);" \
+	       "'$(PYTHON)' is $${found:-not found}. Install Python $(PYTHON_SUPPORTED) or run: make PYTHON=python$(PYTHON_SUPPORTED) ..." >&2; \
+	  exit 2; \
+	fi
 	@echo ">> creating $(VENV) from requirements.lock (first run only, about a minute)"
 	@rm -rf $(VENV)
 	@$(PYTHON) -m venv $(VENV)
@@ -21,9 +30,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
 	@$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# Notebooks are committed without outputs: git runs nbstripout on them (.gitattributes).
+	@if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install --attributes .gitattributes; fi
 	@touch $@
 
-.PHONY: help venv reports bench test lint lab data lock clean
+.PHONY: help venv reports bench test lint lab strip data lock clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (first run creates .venv from requirements.lock)"
@@ -50,8 +61,15 @@ lint: $(VENV)/.installed ## Fix lint and formatting in place
 	@$(VENV)/bin/ruff check --fix .
 	@$(VENV)/bin/ruff format .
 
+# Jupyter refuses to start as root unless told; containers usually run as root.
+LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: $(VENV)/.installed ## Open JupyterLab on the project
-	@$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR)
+	@$(if $(LAB_ROOT_FLAG),echo ">> running as root (a container?): starting JupyterLab with --allow-root")
+	@$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(LAB_ROOT_FLAG)
+
+strip: $(VENV)/.installed ## Strip outputs and execution counts from the notebooks (git does it on commit)
+	@$(VENV)/bin/nbstripout notebooks/*.ipynb
 
 data: $(VENV)/.installed ## Regenerate the synthetic demo study in data/raw from its seed
 	@$(PY) -m analysis simulate --out data/raw
