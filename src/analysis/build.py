@@ -41,6 +41,16 @@ last run failed (a failed report has no manifest entry), or with ``--force``. Th
 are cached in the manifest against the raw inputs' fingerprint, so a no-op rebuild hashes
 the raw files and the code, compares, and exits without computing any statistic or
 importing papermill (about 1 s on the demo study).
+
+Interrupts
+----------
+Ctrl-C and SIGTERM stop the build within a few seconds: the workers are told to stop
+(each kills its kernel first), the temporary folder is removed, and one line says how far
+the build got (``build interrupted: 3 reports done, 10 not built``); the exit status is 130
+for SIGINT and 143 for SIGTERM, and the reports already done stay recorded, so the next
+build goes on from there. Should the runner itself be killed (kill -9), the workers see it
+within a fraction of a second (a parent-death signal, and a thread that polls the parent)
+and do the same clean-up themselves.
 """
 
 from __future__ import annotations
@@ -50,10 +60,12 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -462,8 +474,12 @@ def failures_record(results: list[JobResult]) -> list[dict]:
     ]
 
 
-def start_pool(reports_dir: Path, n_workers: int, fresh: bool) -> Any:
-    """Worker processes that start their kernels and imports now (:class:`WorkerPool`)."""
+def start_pool(reports_dir: Path, n_workers: int, fresh: bool, scratch: Path | None = None) -> Any:
+    """Worker processes that start their kernels and imports now (:class:`WorkerPool`).
+
+    ``scratch`` (the build's temporary folder) is removed by the workers should the runner
+    die without removing it.
+    """
     from analysis.executor import WorkerPool
 
     return WorkerPool(
@@ -471,6 +487,7 @@ def start_pool(reports_dir: Path, n_workers: int, fresh: bool) -> Any:
         fresh=fresh,
         after=partial(export_report, str(Path(reports_dir).resolve())),
         warm_imports=WARM_IMPORTS,
+        scratch=() if scratch is None else (scratch,),
     )
 
 
@@ -519,6 +536,78 @@ def _write_portal(
     manifest["portal"] = {"key": key, **_output_stamp(path)}
 
 
+class BuildInterrupted(KeyboardInterrupt):
+    """SIGTERM in the runner, raised like Ctrl-C's ``KeyboardInterrupt`` so that every
+    clean-up runs on the way out and nothing that catches ``Exception`` swallows it."""
+
+
+@contextlib.contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    """While building, SIGINT raises ``KeyboardInterrupt`` and SIGTERM :class:`BuildInterrupted`.
+
+    After the first of them both signals are ignored until the build has returned: a second
+    Ctrl-C while the workers are being stopped must not break the clean-up off half-way (and
+    print a traceback). A signal that was ignored when the build started (a background job)
+    stays ignored. Signal handlers belong to the main thread: elsewhere nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        for other in previous:
+            signal.signal(other, signal.SIG_IGN)
+        raise BuildInterrupted if signum == signal.SIGTERM else KeyboardInterrupt
+
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, interrupt)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@dataclass
+class _Progress:
+    """How far a build got, for the line an interrupted build ends with."""
+
+    stale: int | None = None  # reports to build, once planned
+    built: int = 0
+
+    def interrupted_line(self) -> str:
+        done = f"{self.built} report{'' if self.built == 1 else 's'} done"
+        if self.stale is None:
+            return f"build interrupted before any report ran: {done}"
+        return f"build interrupted: {done}, {self.stale - self.built} not built"
+
+
+class _Background:
+    """A function run on a daemon thread: an interrupted build does not wait for it."""
+
+    def __init__(self, function: Any, *args: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._run, args=(function, args), name="results", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, function: Any, args: tuple) -> None:
+        try:
+            self._value = function(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
+            self._error = exc
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def build(
     study_dir: Path,
     reports_dir: Path,
@@ -533,6 +622,9 @@ def build(
 ) -> int:
     """``python -m analysis build``: 0 when every report built, 1 if any failed, 2 on bad input.
 
+    Interrupted by Ctrl-C it returns 130, by SIGTERM 143, after one line on stderr saying
+    how far it got (module docstring).
+
     Parameters
     ----------
     jobs : int, optional
@@ -546,24 +638,45 @@ def build(
     keep_executed : Path, optional
         Keep every executed notebook there (default: only failed ones, under ``_failed/``).
     """
-    # Worker pools started early are stopped whatever happens (an error, Ctrl-C).
-    with contextlib.ExitStack() as pools:
-        return _build(
-            pools,
-            study_dir,
-            reports_dir,
-            jobs=jobs,
-            agencies=agencies,
-            phases=phases,
-            langs=langs,
-            fresh_kernels=fresh_kernels,
-            force=force,
-            keep_executed=keep_executed,
-        )
+    progress = _Progress()
+    with _signals_as_interrupts():
+        try:
+            # Left in reverse order: worker pools (stopped at once on an error or an
+            # interrupt) before the temporary folder they write executed notebooks into.
+            with contextlib.ExitStack() as resources:
+                try:
+                    scratch = Path(
+                        resources.enter_context(
+                            tempfile.TemporaryDirectory(
+                                prefix="analysis-build-", ignore_cleanup_errors=True
+                            )
+                        )
+                    )
+                except OSError as exc:
+                    return _error(f"could not create a temporary folder ({exc.strerror or exc})")
+                return _build(
+                    resources,
+                    scratch,
+                    progress,
+                    study_dir,
+                    reports_dir,
+                    jobs=jobs,
+                    agencies=agencies,
+                    phases=phases,
+                    langs=langs,
+                    fresh_kernels=fresh_kernels,
+                    force=force,
+                    keep_executed=keep_executed,
+                )
+        except KeyboardInterrupt as exc:
+            print(progress.interrupted_line(), file=sys.stderr)
+            return 128 + (signal.SIGTERM if isinstance(exc, BuildInterrupted) else signal.SIGINT)
 
 
 def _build(
     _pools: contextlib.ExitStack,
+    scratch: Path,
+    progress: _Progress,
     study_dir: Path,
     reports_dir: Path,
     *,
@@ -581,13 +694,12 @@ def _build(
     study_dir, reports_dir = Path(study_dir), Path(reports_dir)
     if not (study_dir / "study.yml").exists():
         return _error(f"{study_dir}: no study.yml here (give the study folder with --data)")
+    start_workers = partial(start_pool, reports_dir, fresh=fresh_kernels, scratch=scratch)
     pool = None
     if force or not read_manifest(reports_dir)["reports"]:
         # Every report will run (a first build, or --force): the workers start their kernels
         # and imports now, while this process loads the data and plans, instead of after.
-        pool = _pools.enter_context(
-            start_pool(reports_dir, max(1, jobs or os.cpu_count() or 1), fresh_kernels)
-        )
+        pool = _pools.enter_context(start_workers(max(1, jobs or os.cpu_count() or 1)))
     try:
         processed = ensure_prepared(study_dir)
         data = load_study_data(study_dir)
@@ -639,7 +751,7 @@ def _build(
         # The data or the code changed: reports will very likely be stale. The workers
         # start their kernels and imports while the keys' statistics are computed here.
         if planned and pool is None:
-            pool = _pools.enter_context(start_pool(reports_dir, max_workers, fresh_kernels))
+            pool = _pools.enter_context(start_workers(max_workers))
         keys.update(data_keys(data, planned, raw_fingerprint))
     manifest["data"] = {"fingerprint": fingerprint, "keys": keys}
     notebook_digests = {p: file_digest(config.NOTEBOOKS_DIR / NOTEBOOKS[p]) for p in phases}
@@ -673,10 +785,11 @@ def _build(
 
     stale.sort(key=expected_seconds, reverse=True)
     up_to_date = len(planned) - len(stale)
+    progress.stale = len(stale)
 
     n_workers = max(1, min(max_workers, len(stale) or 1))
     if stale and pool is None:
-        pool = _pools.enter_context(start_pool(reports_dir, n_workers, fresh_kernels))
+        pool = _pools.enter_context(start_workers(n_workers))
     elif not stale and pool is not None:
         pool.close()
         pool = None
@@ -684,13 +797,12 @@ def _build(
     rows_future = None
     if results_stale:
         # Every estimate of results.csv is computed here while the workers run notebooks
-        # (this process only waits for them meanwhile).
-        from concurrent.futures import ThreadPoolExecutor
-
+        # (this process only waits for them meanwhile). On a daemon thread: an interrupted
+        # build leaves at once instead of waiting for the computation to end.
         from analysis.results import phase_results
 
-        rows_thread = _pools.enter_context(ThreadPoolExecutor(1, thread_name_prefix="results"))
-        rows_future = rows_thread.submit(phase_results, data, phases)
+        rows_future = _Background(phase_results, data, phases)
+
     if stale:
         mode = "a new kernel per report" if fresh_kernels else "warm kernels"
         print(
@@ -710,29 +822,19 @@ def _build(
                 }
             else:
                 manifest["reports"].pop(result.job.html, None)
+            progress.built += result.ok
             write_json_atomic(manifest_path(reports_dir), manifest)
 
-        if keep_executed is not None:
-            results = run_jobs(
-                stale,
-                reports_dir,
-                n_workers,
-                fresh=fresh_kernels,
-                executed_dir=Path(keep_executed).resolve(),
-                on_result=record,
-                pool=pool,
-            )
-        else:
-            with tempfile.TemporaryDirectory(prefix="analysis-build-") as tmp:
-                results = run_jobs(
-                    stale,
-                    reports_dir,
-                    n_workers,
-                    fresh=fresh_kernels,
-                    executed_dir=Path(tmp),
-                    on_result=record,
-                    pool=pool,
-                )
+        executed_dir = scratch if keep_executed is None else Path(keep_executed).resolve()
+        results = run_jobs(
+            stale,
+            reports_dir,
+            n_workers,
+            fresh=fresh_kernels,
+            executed_dir=executed_dir,
+            on_result=record,
+            pool=pool,
+        )
     wall = time.perf_counter() - start
     # The workers, told that no task is left, are shutting their kernels down meanwhile;
     # they are waited for (pool.close) once results.csv and the portal are written.
