@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,15 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+import analysis.io as analysis_io
+from analysis import config
 from analysis.io import (
     Problem,
     cell_text,
+    clean_text,
     column_letter,
     match_key,
+    max_file_bytes,
     parse_number,
     read_csv_bytes,
     read_table,
@@ -315,3 +320,289 @@ def test_when_sav_is_corrupt_then_problem_not_exception(tmp_path):
     (tmp_path / "s.sav").write_bytes(b"$FL2 garbage" * 10)
     problems = read_table(tmp_path / "s.sav").problems
     assert len(problems) == 1 and "SPSS" in problems[0].expected
+
+
+# --------------------------------------------------------------------------------------------
+# Encodings (issue 11): mixed UTF-8, UTF-16/32 without a BOM, NUL bytes, binaries by kind
+# --------------------------------------------------------------------------------------------
+
+SURVEY = "id,agency,comment\n" + "".join(f"r{i},A01,تعليق {i}\n" for i in range(1, 200))
+
+
+def _lines_encoded(text: str, cp1256_rows: set[int]) -> bytes:
+    """``text`` as UTF-8, except the given spreadsheet rows (1 = header) in Windows-1256."""
+    lines = text.splitlines(keepends=True)
+    return b"".join(
+        line.encode("cp1256" if number in cp1256_rows else "utf-8")
+        for number, line in enumerate(lines, start=1)
+    )
+
+
+def test_when_utf8_file_has_one_cp1256_line_then_that_row_is_named_and_nothing_else():
+    table = read_csv_bytes(_lines_encoded(SURVEY, {57}), "b.csv")
+    assert [(p.row, p.column) for p in table.problems] == [(57, "comment")]
+    line = table.problems[0].line()
+    assert line.startswith("b.csv:57:comment: ") and "expected UTF-8 text" in line
+    assert table.frame.columns.empty  # no cell is checked: every value would be suspect
+
+
+def test_when_utf8_file_has_many_bad_lines_then_a_handful_are_listed_and_the_rest_counted():
+    bad = {10, 20, 30, 40, 50, 60, 70, 80}
+    table = read_csv_bytes(_lines_encoded(SURVEY, bad), "b.csv")
+    assert [p.row for p in table.problems[:-1]] == [10, 20, 30, 40, 50]
+    last = table.problems[-1]
+    assert last.row is None and "and 3 more" in last.line() and "60, 70, 80" in last.line()
+
+
+def test_when_a_quoted_cell_spans_lines_then_a_bad_line_is_named_by_its_record_row():
+    text = 'id,comment\n1,"two\nlines"\n2,ok\n3,bad\n'
+    data = text.replace("bad", "\u0633\u064a\u0621").encode("utf-8")
+    data = data.replace("\u0633\u064a\u0621".encode(), "\u0633\u064a\u0621".encode("cp1256"))
+    data = data.replace(b"ok", "\u062c\u064a\u062f".encode())  # some valid UTF-8 Arabic too
+    assert [p.row for p in read_csv_bytes(data, "b.csv").problems] == [4]
+
+
+def test_when_whole_file_is_cp1256_then_it_is_still_read_with_its_warning():
+    table = read_csv_bytes(SURVEY.encode("cp1256"), "b.csv")
+    assert table.ok and table.encoding == "cp1256" and len(table.frame) == 199
+    assert _values(table.frame)[56][2] == "تعليق 57"
+    assert any("Windows-1256" in w for w in table.warnings)
+
+
+@pytest.mark.parametrize(
+    "codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"]
+)
+@pytest.mark.parametrize("bom", [True, False])
+def test_when_csv_is_utf16_or_utf32_with_or_without_bom_then_it_is_read(codec, bom):
+    text = SURVEY.replace(",", "\t")
+    if codec in ("utf-16", "utf-32"):  # these codecs write a BOM; without: little-endian
+        data = text.encode(codec) if bom else text.encode(codec + "-le")
+    else:
+        data = ("\ufeff" if bom else "").encode(codec) + text.encode(codec)
+    table = read_csv_bytes(data, "b.csv")
+    assert table.ok, table.problems
+    assert list(table.frame.columns) == ["id", "agency", "comment"]
+    assert len(table.frame) == 199 and _values(table.frame)[0] == ["r1", "A01", "تعليق 1"]
+
+
+def test_when_utf16_file_is_cut_in_the_middle_of_a_character_then_the_row_is_named():
+    data = SURVEY.encode("utf-16")[:-1]  # an odd number of bytes
+    problems = read_csv_bytes(data, "b.csv").problems
+    assert [p.row for p in problems] == [200]
+    assert "UTF-16" in problems[0].expected
+
+
+def test_when_a_row_has_a_nul_byte_then_that_row_is_named():
+    data = SURVEY.encode("utf-8").replace("تعليق 56\n".encode(), "تعليق\x0056\n".encode())
+    problems = read_csv_bytes(data, "b.csv").problems
+    assert [(p.row, p.column) for p in problems] == [(57, "comment")]
+    assert "NUL byte" in problems[0].expected and "binary" not in problems[0].expected
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 4, ".xlsx"),
+        (b"$FL2@(#) IBM SPSS STATISTICS" + bytes(range(256)) * 4, ".sav"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4, ".xls"),
+        (bytes(range(256)) * 8, "binary"),
+    ],
+)
+def test_when_csv_is_really_a_binary_file_then_problem_says_what_it_probably_is(data, kind):
+    problems = read_csv_bytes(data, "b.csv").problems
+    assert len(problems) == 1 and problems[0].row is None
+    assert "binary" in problems[0].expected and kind in problems[0].expected
+
+
+# --------------------------------------------------------------------------------------------
+# Headers (issue 11): Unicode NFC, names that differ only in case or spacing
+# --------------------------------------------------------------------------------------------
+
+
+def test_when_headers_are_decomposed_unicode_then_they_are_nfc_with_a_warning():
+    nfc = "رأي_1"
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfd != nfc
+    table = read_csv_bytes(f"id,{nfd}\n1,4\n".encode(), "b.csv")
+    assert table.ok and list(table.frame.columns) == ["id", nfc]
+    assert len(table.warnings) == 1 and "NFC" in table.warnings[0]
+    assert "column B" in table.warnings[0]
+
+
+def test_when_a_composed_and_a_decomposed_header_are_the_same_name_then_it_is_a_duplicate():
+    nfc = "رأي_1"
+    table = read_csv_bytes(f"{nfc},{unicodedata.normalize('NFD', nfc)}\n1,4\n".encode(), "b.csv")
+    assert [p.expected for p in table.problems] == [
+        "each column header once: it is in columns A and B"
+    ]
+
+
+def test_when_headers_differ_only_in_case_or_spacing_then_problem_names_both():
+    table = read_csv_bytes(b"id,Q01,q01 ,Q 01\n1,4,5,3\n", "b.csv")
+    lines = [p.line() for p in table.problems]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("b.csv:1:q01: expected each column header once")
+    assert "'Q01' in column B" in lines[0] and "'q01' in column C" in lines[0]
+    assert "Q 01" not in lines[0]  # inner spaces make another name
+
+
+def test_when_headers_differ_only_by_repeated_inner_spaces_then_they_are_twins():
+    table = read_csv_bytes(b"id,age band,age  band\n1,a,b\n", "b.csv")
+    assert [p.column for p in table.problems] == ["age  band"]
+
+
+# --------------------------------------------------------------------------------------------
+# Size limit (issue 11)
+# --------------------------------------------------------------------------------------------
+
+
+def test_when_file_is_larger_than_the_limit_then_one_problem_names_size_and_limit(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"id,q1\n" + b"1,4\n" * 300_000)  # 1.2 MB
+    monkeypatch.setenv("ANALYSIS_MAX_FILE_MB", "1")
+    opened = []
+    monkeypatch.setattr(Path, "open", lambda *a, **k: opened.append(a) or 1 / 0)
+    monkeypatch.setattr(Path, "read_bytes", lambda *a, **k: opened.append(a) or 1 / 0)
+    problems = read_table(path, "surveys/big.csv").problems
+    assert not opened  # refused before a byte is read
+    assert [p.line() for p in problems] == [
+        "surveys/big.csv: expected a file of at most 1.0 MiB, the limit per input file (this "
+        "one is 1.1 MiB): set ANALYSIS_MAX_FILE_MB=2 or more to read it"
+    ]
+
+
+def test_when_file_is_within_the_limit_then_it_is_read(tmp_path, monkeypatch):
+    path = tmp_path / "small.csv"
+    path.write_bytes(b"id,q1\n1,4\n")
+    monkeypatch.setenv("ANALYSIS_MAX_FILE_MB", "0.5")
+    assert read_table(path).ok
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "0", "nan", "inf"])
+def test_when_the_size_limit_variable_is_not_a_positive_number_then_problem_names_it(
+    tmp_path, monkeypatch, value
+):
+    path = tmp_path / "small.csv"
+    path.write_bytes(b"id,q1\n1,4\n")
+    monkeypatch.setenv("ANALYSIS_MAX_FILE_MB", value)
+    problems = read_table(path, "surveys/small.csv").problems
+    assert len(problems) == 1 and "ANALYSIS_MAX_FILE_MB" in problems[0].line()
+
+
+def test_when_the_size_limit_variable_is_unset_then_the_default_of_config_applies(monkeypatch):
+    monkeypatch.delenv("ANALYSIS_MAX_FILE_MB", raising=False)
+    assert max_file_bytes() == config.MAX_FILE_MB * 1024 * 1024 == 1024**3
+
+
+# --------------------------------------------------------------------------------------------
+# Large files (issue 11): the fast Arrow reader, chunks and the Python reader agree exactly
+# --------------------------------------------------------------------------------------------
+
+#: CSV texts with the quirks a reader must get right, and whether Arrow's parser can read
+#: them (ragged rows are left to the csv module).
+TRICKY_CSVS = [
+    (ARABIC_CSV, True),
+    ('id,comment\n1,"two\r\nlines"\n2,"a ""quoted"" word"\n', True),
+    ("id,q1\n\n1,4\n,\n\n2,5\n\n\n", True),
+    ("\n\n id , q1 \n 7 , Agree  \n", True),
+    ("id,q1,\n1,4,\n2,5,x\n", True),
+    ("id,q1\n1,4\n2,4,oops\n3\n", False),
+    ('id,note\n1," padded "\n2,"\u200f\u0645\u0631\u062d\u0628\u0627 "\n3,\xa0x\u3000\n', True),
+    ("id;score;note\r1;4,5;a,b\r2;3;\r", True),
+    ('id,c\n1,a"b\n2,"x"y\n3, "z"\n', True),
+    ("id,c\n" + "".join(f'{i},"line {i}\nmore"\n' for i in range(40)), True),
+    ('id,c\n1,unclosed "quote\n2,x\n', True),
+    ('id,c\n1,"unclosed quote\n2,x\n', True),
+]
+
+
+def _reading(monkeypatch, data: bytes, *, arrow: bool, chunk_rows: int = 65536):
+    monkeypatch.setattr(analysis_io, "_USE_ARROW", arrow)
+    monkeypatch.setattr(analysis_io, "_CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(analysis_io, "_ARROW_BLOCK_BYTES", 64)
+    table = read_csv_bytes(data, "a.csv")
+    return (
+        list(table.frame.columns),
+        list(table.frame.index),
+        _values(table.frame),
+        [p.line() for p in table.problems],
+        table.warnings,
+    )
+
+
+@pytest.mark.parametrize(("text", "arrow_reads_it"), TRICKY_CSVS)
+def test_when_read_by_arrow_or_python_in_any_chunks_then_the_table_is_the_same(
+    monkeypatch, text, arrow_reads_it
+):
+    data = text.encode("utf-8")
+    python = _reading(monkeypatch, data, arrow=False)
+    if arrow_reads_it:  # and does not hand the file to the csv module after all
+        monkeypatch.setattr(analysis_io, "_python_records", None)
+    assert _reading(monkeypatch, data, arrow=True) == python
+    monkeypatch.undo()
+    for chunk_rows in (1, 2, 3):
+        assert _reading(monkeypatch, data, arrow=False, chunk_rows=chunk_rows) == python
+
+
+def test_when_blank_rows_straddle_chunks_then_the_same_blank_rows_are_counted(monkeypatch):
+    data = b"\n\nid\n1\n\n\n2\n\n3\n\n\n"
+    for chunk_rows in (1, 2, 4, 100):
+        columns, index, _, _, warnings = _reading(
+            monkeypatch, data, arrow=False, chunk_rows=chunk_rows
+        )
+        assert (columns, index) == (["id"], [4, 7, 9])
+        assert warnings == [
+            "a.csv: 3 blank row(s) skipped",
+            "a.csv: the header is on row 3, not row 1",
+        ]
+
+
+def test_when_cells_have_any_unicode_space_then_arrow_strips_them_as_python_does():
+    spaces = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+    assert set(spaces) == set(analysis_io._WHITESPACE)
+    # The information separators U+001C-U+001F are spaces to Python, but so rare in text
+    # that many of them make a file look binary: one cell holds them.
+    separators = "\x1c\x1d\x1e\x1f"
+    cells = [
+        f"{a}{b}x{b}y{a}{b}"
+        for a in spaces
+        if a not in separators
+        for b in "\u200e\u200f\u200b\ufeff "
+    ]
+    cells += ["\u200f \u200f", "\u200fx\u200f", " \ufeff \ufeff x", f"{separators}x{separators}"]
+    data = ("c\n" + "\n".join(f'"{c}"' for c in cells) + "\n").encode("utf-8")
+    table = read_csv_bytes(data, "a.csv")
+    expected = [clean_text(c.replace("\r", "\n")) for c in cells]
+    assert table.frame["c"].tolist() == [e for e in expected if e]  # blank cells: blank rows
+
+
+def test_when_reading_a_file_then_the_cells_are_strings_without_missing_values():
+    table = read_csv_bytes(b"id,q1\n1,\n", "a.csv")
+    assert table.frame["q1"].tolist() == [""]
+    assert isinstance(table.frame["q1"].dtype, pd.StringDtype)
+
+
+def test_when_a_quote_is_never_closed_then_the_row_where_it_opens_is_named():
+    data = b'id,comment\n1,ok\n2,"slow\n3,fine\n4,more\n'
+    problems = read_csv_bytes(data, "a.csv").problems
+    assert [p.line() for p in problems] == [
+        'a.csv:3:comment: "slow": expected a closing quote: the quote that opens this cell is '
+        "never closed, so the 2 line(s) after it were read into this one cell"
+    ]
+
+
+def test_when_the_last_cell_spans_lines_and_is_closed_then_it_is_read():
+    table = read_csv_bytes(b'id,comment\n1,"two\nlines"\n', "a.csv")
+    assert table.ok and _values(table.frame) == [["1", "two\nlines"]]
+
+
+@pytest.mark.parametrize("arrow", [True, False])
+def test_when_a_cell_is_longer_than_the_csv_modules_default_limit_then_it_is_read(
+    monkeypatch, arrow
+):
+    monkeypatch.setattr(analysis_io, "_USE_ARROW", arrow)
+    long = "very long " * 20_000
+    table = read_csv_bytes(f'id,comment\n1,"{long}"\n2,x\n'.encode(), "a.csv")
+    assert table.ok and _values(table.frame) == [["1", long.strip()], ["2", "x"]]

@@ -33,6 +33,10 @@ DEFAULT_QUALITY = {
     "fieldwork": True,
 }
 
+#: Size limit per input file, in megabytes (MiB): a larger file is refused unread, with one
+#: problem naming its size. The environment variable ``ANALYSIS_MAX_FILE_MB`` overrides it.
+MAX_FILE_MB = 1024
+
 #: Exclusion reasons, in the order the quality rules are applied (DESIGN.md section 8).
 #: The first four come from a survey platform's own metadata (``analysis.platforms``):
 #: preview and test responses, responses it flagged as spam, unfinished responses.
