@@ -26,7 +26,7 @@ def parameters(agency: bool = True):
         lines.append('agency_id = "AG01"  # an agency_id of agencies.csv')
     lines += [
         'lang = "en"  # "ar" or "en"',
-        'study_dir = "../data/raw"  # the study folder (study.yml, agencies.csv, surveys)',
+        'study_dir = "data/raw"  # study folder: from the project root, or absolute',
     ]
     return new_code_cell("\n".join(lines), metadata={"tags": ["parameters"]})
 

@@ -49,6 +49,28 @@ EXCLUSION_REASONS = (*PLATFORM_REASONS, *RESPONDENT_REASONS)
 DEMO_SEED = 20250105
 
 
+#: Environment variable naming the study folder for notebooks run without ``study_dir``.
+STUDY_DIR_ENV = "ANALYSIS_STUDY_DIR"
+
+
+def resolve_study_dir(study_dir: str | Path | None = None) -> Path:
+    """The study folder a notebook or command means, whatever the working directory.
+
+    ``None`` or ``""`` means the environment variable ``ANALYSIS_STUDY_DIR``, else the demo
+    study (``data/raw``). A relative path is taken from the working directory when it exists
+    there, else from the project root: ``data/raw`` works from the root, from
+    ``notebooks/`` (JupyterLab, ``papermill --cwd notebooks``) and from anywhere else.
+    """
+    import os
+
+    if study_dir is None or str(study_dir).strip() == "":
+        study_dir = os.environ.get(STUDY_DIR_ENV) or DEFAULT_STUDY_DIR
+    path = Path(study_dir).expanduser()
+    if path.is_absolute() or path.exists():
+        return path.resolve()
+    return (PROJECT_ROOT / path).resolve()
+
+
 def processed_dir(study_dir: Path) -> Path:
     """Derived tables of a study live in the sibling folder ``processed/`` (data/raw -> data/processed)."""
     return Path(study_dir).resolve().parent / "processed"

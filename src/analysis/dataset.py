@@ -42,10 +42,17 @@ class StudyDataError(Exception):
 
 
 def _load_yml(study_dir: Path) -> Study:
+    if not Path(study_dir).is_dir():
+        raise StudyDataError(
+            f"{study_dir}: no study folder here (give study_dir as a path from the project "
+            f"root or an absolute path, or set {config.STUDY_DIR_ENV})"
+        )
     study, problems = load_study_yml(study_dir)
     if study is None or problems:
+        shown = "; ".join(p.line() for p in problems[:3])
         raise StudyDataError(
-            f"{study_dir}: study.yml has problems; run `python -m analysis validate --data {study_dir}`"
+            f"{study_dir}: study.yml has problems ({shown}); run "
+            f"`python -m analysis validate --data {study_dir}`"
         )
     return study
 
@@ -184,9 +191,13 @@ class StudyData:
         )
 
 
-def load_study_data(study_dir: Path | str = config.DEFAULT_STUDY_DIR) -> StudyData:
-    """Load a prepared study, preparing it first if needed."""
-    study_dir = Path(study_dir).resolve()
+def load_study_data(study_dir: Path | str | None = None) -> StudyData:
+    """Load a prepared study, preparing it first if needed.
+
+    ``study_dir`` is resolved by :func:`analysis.config.resolve_study_dir`: absolute, or
+    relative to the working directory or the project root; empty means the demo study.
+    """
+    study_dir = config.resolve_study_dir(study_dir)
     out = ensure_prepared(study_dir)
     study = _load_yml(study_dir)
     from analysis.prepare import AGENCIES_FILE, EXCLUDED_FILE, LEDGER_FILE, RESPONSES_FILE
