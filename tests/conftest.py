@@ -1,4 +1,9 @@
-"""Shared fixtures: small simulated studies built once per test session."""
+"""Shared fixtures: small simulated studies built once per test session.
+
+Tests marked ``slow`` (long statistical checks: coverage over hundreds of simulated agencies,
+bootstraps) are left out unless a ``-m`` expression selects them: ``make test`` stays fast,
+``make test-slow`` (``pytest -m slow``) runs them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,22 @@ from pathlib import Path
 import pytest
 
 from analysis import config
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the slow tests out when no ``-m`` expression was given."""
+    if config.getoption("markexpr"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if config.getoption("markexpr"):
+        return None
+    return "slow tests left out (run them with: make test-slow)"
 
 
 @pytest.fixture(scope="session")
