@@ -34,7 +34,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install --attributes .gitattributes; fi
 	@touch $@
 
-.PHONY: help venv reports bench test lint lab strip data lock clean
+.PHONY: help venv reports bench test test-slow lint lab strip data lock clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (first run creates .venv from requirements.lock)"
@@ -48,6 +48,10 @@ reports: $(VENV)/.installed ## Build every report of the study in DATA (default 
 bench: $(VENV)/.installed ## Time naive CLI vs runner builds of 4 demo agencies (a few minutes)
 	@$(PY) benchmarks/bench_build.py
 
+.PHONY: bench-validate
+bench-validate: $(VENV)/.installed ## Time validate (wall, CPU, peak memory) on a 1M-row baseline CSV
+	@$(PY) benchmarks/bench_validate.py
+
 # axe-core for the browser tests, from the npm lock (skipped, and the tests say so, without npm).
 tests/browser/node_modules/.package-lock.json: tests/browser/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then npm ci --silent --no-audit --no-fund --prefix tests/browser; else echo ">> npm not found: browser tests will be skipped"; fi
@@ -56,6 +60,9 @@ test: $(VENV)/.installed tests/browser/node_modules/.package-lock.json ## Run li
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest -q
+
+test-slow: $(VENV)/.installed ## Run the slow statistical checks (interval coverage over simulated studies, about 10 minutes)
+	@$(PY) -m pytest -q -s -m slow
 
 lint: $(VENV)/.installed ## Fix lint and formatting in place
 	@$(VENV)/bin/ruff check --fix .
