@@ -9,6 +9,7 @@ the report sees, not what the implementation happens to do.
 from __future__ import annotations
 
 import csv
+import time
 
 import numpy as np
 import pandas as pd
@@ -194,6 +195,15 @@ def test_when_a_comment_is_very_long_then_masking_still_finishes_quickly():
     assert mask_pii(spaced) == spaced  # a list of single digits, not an identifier
 
 
+@pytest.mark.parametrize("unit", ["1 ", "0 ", "05 ", "(1) ", "١ ", "a.", "a at ", "x [at] y "])
+def test_when_a_200_kb_comment_is_hostile_then_masking_stays_linear(unit):
+    # Quadratic work would take minutes here; linear takes about a second on a busy core.
+    text = unit * (200_000 // len(unit))
+    started = time.perf_counter()
+    mask_pii(text)
+    assert time.perf_counter() - started < 20
+
+
 # --- bidi controls ----------------------------------------------------------------------------
 
 
@@ -342,6 +352,7 @@ def _results_rows(agency_id: str = "AG01", code: str = "SAT") -> pd.DataFrame:
             120,
             None,
             None,
+            "",
         ),
         (
             agency_id,
@@ -356,8 +367,9 @@ def _results_rows(agency_id: str = "AG01", code: str = "SAT") -> pd.DataFrame:
             9,
             0.04,
             0.08,
+            "holm",
         ),
-        ("ALL", "baseline", "", "overall", "-", "n", np.nan, np.nan, np.nan, 3, None, None),
+        ("ALL", "baseline", "", "overall", "-", "n", np.nan, np.nan, np.nan, 3, None, None, ""),
     ]
     return pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
 
@@ -371,8 +383,8 @@ def test_when_results_hold_formula_like_text_then_the_csv_neutralises_it_and_kee
     assert lines[1].startswith(
         '"\'=HYPERLINK(""http://x"",""y"")",baseline,baseline,outcome,\'=1+1,'
     )
-    assert ",'+cmd|' /C calc'!A0,top2box,-0.5,-1.25,0.25,9,0.04,0.08" in lines[2]
-    assert lines[3] == "ALL,baseline,,overall,'-,n,,,,3,,"
+    assert ",'+cmd|' /C calc'!A0,top2box,-0.5,-1.25,0.25,9,0.04,0.08,holm" in lines[2]
+    assert lines[3] == "ALL,baseline,,overall,'-,n,,,,3,,,"
 
 
 def test_when_no_cell_needs_neutralising_then_results_csv_is_byte_identical_to_before():

@@ -64,6 +64,8 @@ that was written.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import unicodedata
 
@@ -207,6 +209,11 @@ _NATIONAL_ID = re.compile(r"[12]\d{9}")
 _SPACED_PHONE_START = ("05", "00", "966")
 #: No phone or id is longer: bounds the search for sub-runs.
 _MAX_DIGITS = 17
+#: How many digits a phone or id can have (_strong_kind): Saudi numbers and ids 9-10, with
+#: 966 / 00966 12-15; after + 8-15; after 00 10-17. Other lengths are not tried.
+_SIZES = frozenset({9, 10, 12, 13, 14, 15})
+_SIZES_PLUS = frozenset(range(8, 16))
+_SIZES_00 = _SIZES | frozenset(range(10, 18))
 #: A placeholder that is neither a digit nor a separator: dates and e-mails become it, so
 #: that no number is joined across them.
 _BARRIER = "\ue000"
@@ -224,14 +231,15 @@ def _is_date(match: re.Match[str]) -> bool:
     return 1 <= int(month) <= 31 and 1 <= int(day) <= 31 and min(int(month), int(day)) <= 12
 
 
-def _strong_kind(digits: str, plus: bool, groups: list[str], gaps: list[str]) -> str | None:
-    """Mask key when these digit groups spell a phone number or an id, else None."""
-    tiny = len(groups) > 1 and all(len(g) <= 2 for g in groups)
-    if tiny and not (plus or digits.startswith(_SPACED_PHONE_START)):
+def _strong_kind(digits: str, plus: bool, tiny: bool, listed: bool) -> str | None:
+    """Mask key when digit groups spell a phone number or an id, else None.
+
+    ``tiny``: several groups, none longer than two digits; ``listed``: a list separator
+    (comma and space) stands between two of the groups.
+    """
+    if tiny and (listed or not (plus or digits.startswith(_SPACED_PHONE_START))):
         # One or two digits at a time: a phone only if it starts like one, else a list of
         # scores ("0 1 2 3 4 5 6 7 8 9 10" holds ten digits starting with 2, but no id).
-        return None
-    if any(_LIST_GAP.search(gap) for gap in gaps) and all(len(g) <= 2 for g in groups):
         return None
     if plus and 8 <= len(digits) <= 15:
         return "mask_phone"
@@ -265,6 +273,65 @@ def _is_ordinary(groups: list[str], gaps: list[str]) -> bool:
     return thousands
 
 
+def _strong_groups(groups: list[str], gaps: list[str], plus: bool) -> list[tuple[int, int, str]]:
+    """(first, last, mask key) of the groups that spell phones and ids, leftmost-longest.
+
+    From each group, the longest run of following groups that spells a phone or an id is
+    taken (at most :data:`_MAX_DIGITS` digits, so the work is linear in the groups); then
+    the search goes on after it.
+    """
+    count = len(groups)
+    lengths = [len(g) for g in groups]
+    digits_before = list(itertools.accumulate(lengths, initial=0))
+    # Prefix counts make "no group longer than 2 digits" and "a list separator between"
+    # constant-time questions for any run of groups.
+    big_before = list(itertools.accumulate((n > 2 for n in lengths), initial=0))
+    listed = [_LIST_GAP.search(gap) is not None for gap in gaps]
+    lists_before = list(itertools.accumulate(listed, initial=0))
+    covered: list[tuple[int, int, str]] = []
+    i = 0
+    while i < count:
+        plus_here = plus and i == 0
+        # The furthest group within _MAX_DIGITS digits of group i.
+        last = bisect.bisect_right(digits_before, digits_before[i] + _MAX_DIGITS) - 2
+        found = None
+        head = "".join(groups[i : i + 3])[:3]
+        # Every phone or id has 8 digits or more and starts with +, 0 (not 000), 1, 2, 5, 8
+        # or 9; a window of small groups only can hold a phone that starts like one (see
+        # _strong_kind). All cheap to rule out before trying each length.
+        possible = (
+            digits_before[last + 1] - digits_before[i] >= 8
+            and (plus_here or (head[0] not in "3467" and head != "000"))
+            and (
+                big_before[last + 1] > big_before[i]
+                or plus_here
+                or head.startswith(_SPACED_PHONE_START)
+            )
+        )
+        if possible:
+            window = "".join(groups[i : last + 1])
+            sizes = _SIZES_PLUS if plus_here else _SIZES_00 if window[:2] == "00" else _SIZES
+            for j in range(last, i - 1, -1):
+                size = digits_before[j + 1] - digits_before[i]
+                if size < 8:
+                    break
+                if size not in sizes:
+                    continue
+                tiny = j > i and big_before[j + 1] == big_before[i]
+                kind = _strong_kind(
+                    window[:size], plus_here, tiny, lists_before[j] > lists_before[i]
+                )
+                if kind is not None:
+                    found = (j, kind)
+                    break
+        if found is None:
+            i += 1
+            continue
+        covered.append((i, *found))
+        i = found[0] + 1
+    return covered
+
+
 def _number_spans(norm: str) -> list[tuple[int, int, str]]:
     """(start, end, mask key) in ``norm`` of every number to mask."""
     spans: list[tuple[int, int, str]] = []
@@ -276,27 +343,7 @@ def _number_spans(norm: str) -> list[tuple[int, int, str]]:
         groups = [m.group(0) for m in matches]
         gaps = [norm[ends[k] : starts[k + 1]] for k in range(len(groups) - 1)]
         plus = bool(re.search(r"\+\s?\(?\s?$", norm[max(0, base - 4) : base]))
-        covered: list[tuple[int, int, str]] = []
-        i = 0
-        while i < len(groups):
-            # The longest run of groups from i that spells a phone or an id (bounded: no
-            # phone or id has more than _MAX_DIGITS digits).
-            last, total = i, len(groups[i])
-            while last + 1 < len(groups) and total + len(groups[last + 1]) <= _MAX_DIGITS:
-                last += 1
-                total += len(groups[last])
-            found = None
-            for j in range(last, i - 1, -1):
-                digits = "".join(groups[i : j + 1])
-                kind = _strong_kind(digits, plus and i == 0, groups[i : j + 1], gaps[i:j])
-                if kind is not None:
-                    found = (j, kind)
-                    break
-            if found is None:
-                i += 1
-                continue
-            covered.append((i, *found))
-            i = found[0] + 1
+        covered = _strong_groups(groups, gaps, plus)
         # What no phone or id covers: long numbers, split where a list goes on.
         taken = [False] * len(groups)
         for first, last, _ in covered:
