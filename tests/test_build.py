@@ -1,11 +1,14 @@
-"""The report runner: incremental, deterministic, failure-isolated, atomic (issue 6).
+"""The report runner: incremental, deterministic, failure-isolated, atomic (issue 6), and
+what it does when it cannot write (issue 11).
 
 Builds are kept small (two or three English reports of the 4-agency ``small_study``) so
-the file runs in about a minute on the shared 2-core machine.
+the file runs in about two minutes on the shared 2-core machine. Interrupted builds are
+in ``test_interrupts.py``.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -19,7 +22,15 @@ import pytest
 
 from analysis import build as build_module
 from analysis import config
-from analysis.build import build, manifest_path, write_bytes_atomic, write_json_atomic
+from analysis.build import (
+    WriteError,
+    build,
+    check_writable,
+    copy_file_atomic,
+    manifest_path,
+    write_bytes_atomic,
+    write_json_atomic,
+)
 
 AGENCIES = ["AG01", "AG02"]
 
@@ -74,6 +85,88 @@ def built(small_study, tmp_path_factory):
 def _build(study: Path, reports: Path, **kwargs) -> int:
     options = {"jobs": 1, "agencies": AGENCIES, "phases": ["baseline"], "langs": ["en"]}
     return build(study, reports, **(options | kwargs))
+
+
+def _fail_for(agency_id: str, tmp_path: Path, monkeypatch) -> None:
+    """Build from a copy of the notebooks whose baseline one fails for ``agency_id``."""
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(config.NOTEBOOKS_DIR, notebooks)
+    path = notebooks / build_module.NOTEBOOKS["baseline"]
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(
+        3,
+        nbformat.v4.new_code_cell(
+            f'if agency_id == "{agency_id}":\n    raise ValueError("broken for {agency_id}")'
+        ),
+    )
+    nbformat.write(nb, path)
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", notebooks)
+
+
+def _disk_full_half_way(fd: int, payload: bytes) -> None:
+    """The low-level write on a disk that fills up half-way through the file."""
+    os.write(fd, payload[: len(payload) // 2])
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _partial_files(reports: Path) -> list[str]:
+    """Temporary, empty or unreadable outputs: what a failed write must never leave."""
+    bad = [
+        p
+        for p in reports.rglob("*")
+        if p.is_file() and (p.suffix == ".tmp" or not p.stat().st_size)
+    ]
+    for kept in reports.glob("_failed/**/*.ipynb"):
+        try:
+            nbformat.read(kept, as_version=4)
+        except Exception:  # noqa: BLE001 - any reading error means a truncated copy
+            bad.append(kept)
+    return sorted(p.relative_to(reports).as_posix() for p in bad)
+
+
+@pytest.fixture()
+def tmpfs(tmp_path):
+    """Mount small tmpfs folders (``mount(name, options)``); skipped where that is not allowed.
+
+    A real full or read-only file system, also for the workers' own writes (the HTML
+    export), which a monkeypatch in this process does not reach.
+    """
+    mounted: list[Path] = []
+
+    def mount(name: str, options: str) -> Path:
+        target = tmp_path / name
+        target.mkdir()
+        if shutil.which("mount") is None:
+            pytest.skip("no mount command")
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(target)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        mounted.append(target)
+        return target
+
+    yield mount
+    for target in mounted:
+        subprocess.run(["umount", "-l", str(target)], capture_output=True, check=False)
+
+
+def _fill(folder: Path) -> None:
+    """Fill the file system of ``folder`` to the last byte."""
+    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        size = 1 << 16
+        while size:
+            try:
+                os.write(fd, b"x" * size)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+                size //= 2
+    finally:
+        os.close(fd)
 
 
 # --- atomic writes ---------------------------------------------------------------------------
@@ -218,18 +311,7 @@ def test_when_one_agency_data_changes_then_its_reports_and_regional_rebuilt_only
 def test_when_a_notebook_fails_then_others_build_executed_kept_and_exit_1(
     small_study, tmp_path, monkeypatch, capsys
 ):
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(config.NOTEBOOKS_DIR, notebooks)
-    path = notebooks / build_module.NOTEBOOKS["baseline"]
-    nb = nbformat.read(path, as_version=4)
-    nb.cells.insert(
-        3,
-        nbformat.v4.new_code_cell(
-            'if agency_id == "AG02":\n    raise ValueError("broken for AG02")'
-        ),
-    )
-    nbformat.write(nb, path)
-    monkeypatch.setattr(config, "NOTEBOOKS_DIR", notebooks)
+    _fail_for("AG02", tmp_path, monkeypatch)
     reports = tmp_path / "reports"
 
     assert _build(small_study, reports) == 1
@@ -260,3 +342,154 @@ def test_when_build_flags_given_then_cli_accepts_them(flag):
     assert args.force is (flag == "--force")
     assert args.fresh_kernels is (flag == "--fresh-kernels")
     assert os.cpu_count()  # the default of --jobs
+
+
+# --- outputs that cannot be written (issue 11) -------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS])
+def test_when_a_write_fails_half_way_then_one_line_error_and_previous_file_stays(
+    tmp_path, monkeypatch, code
+):
+    target = tmp_path / "results.csv"
+    target.write_bytes(b"old")
+
+    def failing(fd: int, payload: bytes) -> None:
+        os.write(fd, payload[: len(payload) // 2])
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(build_module, "_write_all", failing)
+    with pytest.raises(WriteError) as raised:
+        write_bytes_atomic(target, b"new content, half written")
+    assert str(raised.value) == f"{target}: could not write ({os.strerror(code)})"
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.csv"]
+
+
+def test_when_path_is_inside_the_working_folder_then_error_names_it_relative(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(build_module, "_write_all", _disk_full_half_way)
+    with pytest.raises(WriteError) as raised:
+        write_bytes_atomic(tmp_path / "reports" / "AG01" / "baseline.en.html", b"<html>")
+    assert str(raised.value) == (
+        "reports/AG01/baseline.en.html: could not write (No space left on device)"
+    )
+
+
+def test_when_copy_to_failed_runs_out_of_space_then_no_truncated_copy(tmp_path, monkeypatch):
+    executed = tmp_path / "executed.ipynb"
+    executed.write_bytes(b'{"cells": []}' * 1000)
+    target = tmp_path / "reports" / "_failed" / "AG01" / "baseline.en.ipynb"
+    monkeypatch.setattr(build_module, "_write_all", _disk_full_half_way)
+    with pytest.raises(WriteError, match="baseline.en.ipynb: could not write"):
+        copy_file_atomic(executed, target)
+    assert list(target.parent.iterdir()) == []
+    monkeypatch.undo()
+    copy_file_atomic(executed, target)
+    assert target.read_bytes() == executed.read_bytes()
+
+
+def test_when_reports_folder_is_missing_then_it_is_created(tmp_path):
+    reports = tmp_path / "a" / "b" / "reports"
+    assert check_writable(reports) is None
+    assert reports.is_dir()
+    assert list(reports.iterdir()) == []  # the probe file is gone
+
+
+def _no_workers(*args, **kwargs):
+    raise AssertionError("a worker pool was started")
+
+
+def test_when_reports_folder_cannot_be_made_then_one_line_exit_2_and_nothing_runs(
+    small_study, tmp_path, monkeypatch, capsys
+):
+    (tmp_path / "file").write_text("not a folder")
+    reports = tmp_path / "file" / "reports"
+    monkeypatch.setattr(build_module, "start_pool", _no_workers)
+    assert _build(small_study, reports) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"error: cannot write to the reports folder {reports} (Not a directory)"
+    ]
+    assert captured.out == ""
+
+
+def test_when_reports_folder_is_read_only_then_one_line_exit_2_and_nothing_runs(
+    small_study, tmp_path, monkeypatch, capsys, tmpfs
+):
+    if os.geteuid() == 0:  # root writes through permissions: a read-only mount it is
+        reports = tmpfs("reports", "ro,size=64k")
+    else:
+        reports = tmp_path / "reports"
+        reports.mkdir()
+        reports.chmod(0o555)
+    monkeypatch.setattr(build_module, "start_pool", _no_workers)
+    assert _build(small_study, reports) == 2
+    error = capsys.readouterr().err
+    assert error.splitlines() == [
+        f"error: cannot write to the reports folder {reports} "
+        f"({os.strerror(errno.EROFS if os.geteuid() == 0 else errno.EACCES)})"
+    ]
+
+
+def test_when_outputs_cannot_be_written_after_the_notebooks_ran_then_one_line_each_and_exit_1(
+    small_study, tmp_path, monkeypatch, capsys
+):
+    # The runner's own writes fail (the workers' HTML export is another process): the
+    # manifest, the failed notebook's copy, results.csv and the portal.
+    _fail_for("AG02", tmp_path, monkeypatch)
+    study = _copy_study(small_study, tmp_path)
+    reports = tmp_path / "reports"
+    monkeypatch.setattr(build_module, "_write_all", _disk_full_half_way)
+
+    assert _build(study, reports) == 1
+
+    captured = capsys.readouterr()
+    full = "could not write (No space left on device)"
+    errors = [line for line in captured.err.splitlines() if line.startswith("error: ")]
+    assert sorted(errors) == sorted(  # each once, however often it failed (the manifest)
+        f"error: {path}: {full}"
+        for path in (
+            reports / "_failed" / "AG02" / "baseline.en.ipynb",
+            manifest_path(reports),
+            reports / "results.csv",
+            reports / "index.html",
+        )
+    )
+    assert "built 1, up to date 0, failed 1" in captured.out
+    assert "FAILED AG02/baseline.en: ValueError: broken for AG02" in captured.out
+    assert (reports / "AG01" / "baseline.en.html").stat().st_size > 0  # what it could do
+    assert _partial_files(reports) == []
+    assert not (reports / "_failed" / "AG02" / "baseline.en.ipynb").exists()
+
+
+def test_when_disk_is_full_then_every_output_fails_in_one_line_and_nothing_partial_is_left(
+    small_study, tmp_path, monkeypatch, tmpfs
+):
+    _fail_for("AG02", tmp_path, monkeypatch)
+    study = _copy_study(small_study, tmp_path)
+    reports = tmpfs("reports", "size=256k")
+    _fill(reports)
+    # The real command: the one-line errors and no traceback are what a user sees.
+    code = (
+        "import pathlib, sys\n"
+        "from analysis import config\n"
+        f"config.NOTEBOOKS_DIR = pathlib.Path({str(config.NOTEBOOKS_DIR)!r})\n"
+        "from analysis.cli import main\n"
+        f"sys.exit(main(['build', '--data', {str(study)!r}, '--reports', {str(reports)!r},"
+        " '--jobs', '1', '--agency', 'AG01', 'AG02', '--phase', 'baseline', '--lang', 'en']))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    full = "could not write (No space left on device)"
+    assert (
+        f"FAILED AG01/baseline.en: {reports / 'AG01' / 'baseline.en.html'}: {full}" in done.stdout
+    )
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert f"error: {reports / '_failed' / 'AG02' / 'baseline.en.ipynb'}: {full}" in errors
+    assert f"error: {reports / 'results.csv'}: {full}" in errors
+    assert f"error: {reports / 'index.html'}: {full}" in errors
+    assert [p for p in _partial_files(reports) if p != "filler"] == []

@@ -42,15 +42,18 @@ are cached in the manifest against the raw inputs' fingerprint, so a no-op rebui
 the raw files and the code, compares, and exits without computing any statistic or
 importing papermill (about 1 s on the demo study).
 
-Interrupts
-----------
+Interrupts and failing writes
+-----------------------------
 Ctrl-C and SIGTERM stop the build within a few seconds: the workers are told to stop
 (each kills its kernel first), the temporary folder is removed, and one line says how far
 the build got (``build interrupted: 3 reports done, 10 not built``); the exit status is 130
 for SIGINT and 143 for SIGTERM, and the reports already done stay recorded, so the next
 build goes on from there. Should the runner itself be killed (kill -9), the workers see it
 within a fraction of a second (a parent-death signal, and a thread that polls the parent)
-and do the same clean-up themselves.
+and do the same clean-up themselves. Before anything runs, the build checks that it can
+create files in the reports folder (exit 2 if not); an output that cannot be written
+afterwards (a full disk, a folder made read-only) becomes one line naming the file and the
+reason, the build does what it can of the rest and exits 1, and no partial file is left.
 """
 
 from __future__ import annotations
@@ -59,7 +62,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -303,23 +305,70 @@ def report_key(job: Job, code: Mapping[str, Any], notebook_digest: str, data_key
 # --- manifest and atomic writes -------------------------------------------------------------
 
 
+class WriteError(Exception):
+    """An output that could not be written, as one line naming it and the reason.
+
+    E.g. ``reports/AG01/baseline.en.html: could not write (No space left on device)``.
+    """
+
+    #: :func:`analysis.executor.one_line_error` shows the message without the class name.
+    message_only = True
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as the user would name it: relative to the working folder when inside it."""
+    path = Path(path)
+    with contextlib.suppress(ValueError, OSError):
+        return path.relative_to(Path.cwd()).as_posix()
+    return str(path)
+
+
+def could_not_write(path: Path | str, exc: OSError) -> WriteError:
+    """The :class:`WriteError` of an ``OSError`` met while writing ``path``."""
+    return WriteError(f"{shown_path(path)}: could not write ({exc.strerror or exc})")
+
+
+def _write_all(fd: int, payload: bytes) -> None:
+    """Write every byte to ``fd`` (the one low-level write of the runner's outputs)."""
+    view = memoryview(payload)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def write_bytes_atomic(path: Path, payload: bytes) -> None:
     """Write a file through a temporary file in the same folder and a rename.
 
-    An interrupted write leaves the previous file (or none), never half a file; the
-    temporary file is removed on failure.
+    An interrupted or failing write leaves the previous file (or none), never half a file;
+    the temporary file is removed. An ``OSError`` (a full disk, a read-only folder) is
+    raised as a :class:`WriteError` naming ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise could_not_write(path, exc) from None
+    try:
+        try:
+            _write_all(fd, payload)
+        finally:
+            os.close(fd)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise could_not_write(path, exc) from None
         raise
+
+
+def copy_file_atomic(source: Path | str, target: Path) -> None:
+    """Copy a file as :func:`write_bytes_atomic` writes one: all of it or nothing."""
+    try:
+        payload = Path(source).read_bytes()
+    except OSError as exc:
+        raise WriteError(f"{shown_path(source)}: could not read ({exc.strerror or exc})") from None
+    write_bytes_atomic(target, payload)
 
 
 def write_json_atomic(path: Path, payload: object) -> None:
@@ -371,10 +420,18 @@ def is_up_to_date(entry: Mapping[str, Any] | None, key: str, html: Path) -> bool
 
 
 def export_report(reports_dir: str, task: Task, nb: NotebookNode) -> None:
-    """The workers' after-run hook: render the executed notebook to its report file."""
+    """The workers' after-run hook: render the executed notebook to its report file.
+
+    A report that cannot be written fails its task with one line naming the file
+    (:class:`WriteError`); ``export_html`` writes atomically, so nothing partial is left.
+    """
     from analysis.report import export_html
 
-    export_html(nb, Path(reports_dir) / task.id, task.parameters["lang"])
+    path = Path(reports_dir) / task.id
+    try:
+        export_html(nb, path, task.parameters["lang"])
+    except OSError as exc:
+        raise could_not_write(path, exc) from None
 
 
 def run_jobs(
@@ -386,13 +443,15 @@ def run_jobs(
     executed_dir: Path,
     on_result: Any = None,
     pool: Any = None,
+    write_errors: list[str] | None = None,
 ) -> list[JobResult]:
     """Run jobs on ``n_workers`` warm kernels with a progress bar and ETA on stderr.
 
     Executed notebooks go to ``executed_dir``; a failed run's copy is kept under
-    ``<reports>/_failed/``. ``on_result(result)`` is called as each job finishes. ``pool``
-    (:func:`start_pool`, started before the jobs were planned) runs them instead of new
-    workers.
+    ``<reports>/_failed/`` (copied atomically; when it cannot be written, the one-line
+    :class:`WriteError` goes to ``write_errors``). ``on_result(result)`` is called as each
+    job finishes. ``pool`` (:func:`start_pool`, started before the jobs were planned) runs
+    them instead of new workers.
     """
     from tqdm import tqdm
 
@@ -419,11 +478,15 @@ def run_jobs(
         kept = ""
         failed_copy = Path(reports_dir) / FAILED_DIR / (job.html.removesuffix(".html") + ".ipynb")
         if not task_result.ok and task_result.executed:
-            failed_copy.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(task_result.executed, failed_copy)
-            kept = str(failed_copy)
+            try:
+                copy_file_atomic(task_result.executed, failed_copy)
+                kept = str(failed_copy)
+            except WriteError as exc:
+                if write_errors is not None:
+                    write_errors.append(str(exc))
         elif task_result.ok:
-            failed_copy.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # an old copy that stays is only misleading
+                failed_copy.unlink(missing_ok=True)
         result = JobResult(
             job,
             task_result.ok,
@@ -608,6 +671,25 @@ class _Background:
         return self._value
 
 
+def check_writable(reports_dir: Path) -> str | None:
+    """``None`` when files can be created in the reports folder (made if missing); else why not.
+
+    It creates and removes an empty file: the only test that sees read-only mounts, ACLs
+    and the like as the build will.
+    """
+    reports_dir = Path(reports_dir)
+    if reports_dir.exists() and not reports_dir.is_dir():
+        return "not a folder"
+    try:
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=reports_dir, prefix=".write-check.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def build(
     study_dir: Path,
     reports_dir: Path,
@@ -694,6 +776,9 @@ def _build(
     study_dir, reports_dir = Path(study_dir), Path(reports_dir)
     if not (study_dir / "study.yml").exists():
         return _error(f"{study_dir}: no study.yml here (give the study folder with --data)")
+    problem = check_writable(reports_dir)
+    if problem is not None:
+        return _error(f"cannot write to the reports folder {reports_dir} ({problem})")
     start_workers = partial(start_pool, reports_dir, fresh=fresh_kernels, scratch=scratch)
     pool = None
     if force or not read_manifest(reports_dir)["reports"]:
@@ -794,6 +879,9 @@ def _build(
         pool.close()
         pool = None
     results: list[JobResult] = []
+    # Outputs that could not be written (a full disk, a read-only folder): one line each,
+    # after the progress bar; the build goes on with the rest and exits 1.
+    write_errors: list[str] = []
     rows_future = None
     if results_stale:
         # Every estimate of results.csv is computed here while the workers run notebooks
@@ -802,6 +890,12 @@ def _build(
         from analysis.results import phase_results
 
         rows_future = _Background(phase_results, data, phases)
+
+    def save_manifest() -> None:
+        try:
+            write_json_atomic(manifest_path(reports_dir), manifest)
+        except WriteError as exc:
+            write_errors.append(str(exc))
 
     if stale:
         mode = "a new kernel per report" if fresh_kernels else "warm kernels"
@@ -823,7 +917,7 @@ def _build(
             else:
                 manifest["reports"].pop(result.job.html, None)
             progress.built += result.ok
-            write_json_atomic(manifest_path(reports_dir), manifest)
+            save_manifest()
 
         executed_dir = scratch if keep_executed is None else Path(keep_executed).resolve()
         results = run_jobs(
@@ -834,20 +928,29 @@ def _build(
             executed_dir=executed_dir,
             on_result=record,
             pool=pool,
+            write_errors=write_errors,
         )
     wall = time.perf_counter() - start
     # The workers, told that no task is left, are shutting their kernels down meanwhile;
     # they are waited for (pool.close) once results.csv and the portal are written.
     if rows_future is not None:
-        _write_results(reports_dir, rows_future.result(), fingerprint, manifest)
+        try:
+            _write_results(reports_dir, rows_future.result(), fingerprint, manifest)
+        except WriteError as exc:
+            write_errors.append(str(exc))
     failures = failures_record(results)
     for failure in failures:
         if failure["executed"]:
             failure["executed"] = str(Path(failure["executed"]).relative_to(reports_dir))
-    _write_portal(data, reports_dir, failures, _sha256(fingerprint, code), manifest)
-    write_json_atomic(manifest_path(reports_dir), manifest)
+    try:
+        _write_portal(data, reports_dir, failures, _sha256(fingerprint, code), manifest)
+    except WriteError as exc:
+        write_errors.append(str(exc))
+    save_manifest()
     if pool is not None:
         pool.close()
+    for line in dict.fromkeys(write_errors):  # the manifest's, once however often it failed
+        print(f"error: {line}", file=sys.stderr)
     for line in summary_lines(results, up_to_date):
         print(line)
     if results:
@@ -857,5 +960,7 @@ def _build(
             f"notebook cells {cells:.1f} s over {wall:.1f} s wall on {n_workers} worker(s): "
             f"compute efficiency {efficiency:.2f}"
         )
-    print(f"done in {time.perf_counter() - start:.1f} s: {reports_dir / 'index.html'}")
-    return 1 if failures else 0
+    portal = reports_dir / "index.html"
+    where = f": {portal}" if portal.is_file() else ""
+    print(f"done in {time.perf_counter() - start:.1f} s{where}")
+    return 1 if failures or write_errors else 0
