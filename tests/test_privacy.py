@@ -51,6 +51,7 @@ PERSONAL_DATA = [
     ("055,123,4567", PHONE),
     ("0 5 5 1 2 3 4 5 6 7", PHONE),  # one digit at a time
     ("05 51 23 45 67", PHONE),  # two at a time
+    ("office 01 14 56 78 90", f"office {PHONE}"),  # a landline in pairs
     ("551234567 is my mobile", f"{PHONE} is my mobile"),  # without the leading 0
     # invisible and look-alike characters
     ("055\u2009123\u20094567", PHONE),  # thin spaces

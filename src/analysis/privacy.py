@@ -35,7 +35,8 @@ digits or more, unless it reads as an ordinary number. The rules, in order:
    - lists of one- or two-digit numbers (``5, 4, 5, 3, 4, 5, 4, 5``; ``10:30-12:00``).
 
 A run of one- and two-digit groups (``0 5 5 1 2 3 4 5 6 7``, ``05 51 23 45 67``) counts as
-a phone only when it starts with ``05``, ``00``, ``+`` or ``966``, never as an id or a
+a phone only when it starts with ``05``, ``00``, ``+`` or ``966`` (or ``01`` in pairs:
+``01 14 56 78 90``, while ``0 1 2 3 ... 10`` is a scale), never as an id or a
 ``[number]``, and one- and two-digit numbers are never joined across a comma followed by a
 space: both are how people list scores ("rated 5 4 5 5 4 3 5 4").
 
@@ -231,15 +232,19 @@ def _is_date(match: re.Match[str]) -> bool:
     return 1 <= int(month) <= 31 and 1 <= int(day) <= 31 and min(int(month), int(day)) <= 12
 
 
-def _strong_kind(digits: str, plus: bool, tiny: bool, listed: bool) -> str | None:
+def _strong_kind(
+    digits: str, plus: bool, tiny: bool, listed: bool, pairs: bool = False
+) -> str | None:
     """Mask key when digit groups spell a phone number or an id, else None.
 
-    ``tiny``: several groups, none longer than two digits; ``listed``: a list separator
-    (comma and space) stands between two of the groups.
+    ``tiny``: several groups, none longer than two digits; ``pairs``: several groups of two
+    digits each; ``listed``: a list separator (comma and space) stands between two groups.
     """
-    if tiny and (listed or not (plus or digits.startswith(_SPACED_PHONE_START))):
+    spaced_phone = digits.startswith(_SPACED_PHONE_START) or (pairs and digits[:2] == "01")
+    if tiny and (listed or not (plus or spaced_phone)):
         # One or two digits at a time: a phone only if it starts like one, else a list of
-        # scores ("0 1 2 3 4 5 6 7 8 9 10" holds ten digits starting with 2, but no id).
+        # scores ("0 1 2 3 4 5 6 7 8 9 10" holds ten digits starting with 2, but no id, and
+        # "0 1 2 ..." is a scale, while the landline "01 14 56 78 90" comes in pairs).
         return None
     if plus and 8 <= len(digits) <= 15:
         return "mask_phone"
@@ -286,8 +291,9 @@ def _strong_groups(groups: list[str], gaps: list[str], plus: bool) -> list[tuple
     # Prefix counts make "no group longer than 2 digits" and "a list separator between"
     # constant-time questions for any run of groups.
     big_before = list(itertools.accumulate((n > 2 for n in lengths), initial=0))
-    listed = [_LIST_GAP.search(gap) is not None for gap in gaps]
-    lists_before = list(itertools.accumulate(listed, initial=0))
+    singles_before = list(itertools.accumulate((n == 1 for n in lengths), initial=0))
+    list_gaps = [_LIST_GAP.search(gap) is not None for gap in gaps]
+    lists_before = list(itertools.accumulate(list_gaps, initial=0))
     covered: list[tuple[int, int, str]] = []
     i = 0
     while i < count:
@@ -305,7 +311,7 @@ def _strong_groups(groups: list[str], gaps: list[str], plus: bool) -> list[tuple
             and (
                 big_before[last + 1] > big_before[i]
                 or plus_here
-                or head.startswith(_SPACED_PHONE_START)
+                or head.startswith((*_SPACED_PHONE_START, "01"))
             )
         )
         if possible:
@@ -318,9 +324,9 @@ def _strong_groups(groups: list[str], gaps: list[str], plus: bool) -> list[tuple
                 if size not in sizes:
                     continue
                 tiny = j > i and big_before[j + 1] == big_before[i]
-                kind = _strong_kind(
-                    window[:size], plus_here, tiny, lists_before[j] > lists_before[i]
-                )
+                pairs = tiny and singles_before[j + 1] == singles_before[i]
+                listed = lists_before[j] > lists_before[i]
+                kind = _strong_kind(window[:size], plus_here, tiny, listed, pairs)
                 if kind is not None:
                     found = (j, kind)
                     break
