@@ -25,6 +25,7 @@ from analysis.io import (
     read_csv_bytes,
     read_table,
     sniff_delimiter,
+    text_or_na,
     western_digits,
 )
 
@@ -606,3 +607,44 @@ def test_when_a_cell_is_longer_than_the_csv_modules_default_limit_then_it_is_rea
     long = "very long " * 20_000
     table = read_csv_bytes(f'id,comment\n1,"{long}"\n2,x\n'.encode(), "a.csv")
     assert table.ok and _values(table.frame) == [["1", long.strip()], ["2", "x"]]
+
+
+def test_when_a_workbook_unpacks_to_more_than_the_limit_then_it_is_refused_unread(
+    tmp_path, monkeypatch
+):
+    workbook = openpyxl.Workbook()
+    for row in range(400):
+        workbook.active.append([f"row {row}", "x" * 200])
+    workbook.save(tmp_path / "w.xlsx")
+    assert (tmp_path / "w.xlsx").stat().st_size < 64 * 1024
+    monkeypatch.setenv("ANALYSIS_MAX_FILE_MB", "0.0625")
+    problems = read_table(tmp_path / "w.xlsx", "surveys/w.xlsx").problems
+    assert len(problems) == 1
+    assert (
+        problems[0]
+        .line()
+        .startswith(
+            "surveys/w.xlsx: expected a file of at most 64.0 KiB, the limit per input file "
+            "(this one unpacks to "
+        )
+    )
+
+
+def test_when_a_workbook_has_many_rows_then_they_are_streamed_in_chunks(tmp_path, monkeypatch):
+    monkeypatch.setattr(analysis_io, "_CHUNK_ROWS", 7)
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["id", "q1"])
+    for row in range(50):
+        workbook.active.append([f"r{row}", row % 5 + 1] if row != 20 else [None, None])
+    workbook.save(tmp_path / "w.xlsx")
+    table = read_table(tmp_path / "w.xlsx")
+    assert table.ok and len(table.frame) == 49 and 22 not in table.frame.index
+    assert table.frame.loc[51].tolist() == ["r49", "5"]
+    assert table.warnings == ["w.xlsx: 1 blank row(s) skipped"]
+
+
+@pytest.mark.parametrize("dtype", [analysis_io.TEXT_DTYPE, object])
+def test_when_cells_become_text_or_na_then_blank_is_na_as_cell_by_cell(dtype):
+    cells = pd.Series(["a", "", " b", ""], dtype=dtype)
+    expected = pd.array([c if c else pd.NA for c in cells], dtype="string")
+    assert pd.Series(text_or_na(cells)).equals(pd.Series(expected))

@@ -383,12 +383,15 @@ class _Grid:
                 self.unnamed_with_data.add(position)
         if width > self.width:
             self._extra_values(numbers, columns, filled, lengths)
-        mask = pa.array(non_blank, type=pa.bool_())
+        every = len(hits) == len(non_blank)  # no blank row: the columns as they are
+        mask = None if every else pa.array(non_blank, type=pa.bool_())
         for position in self.keep.values():
             if position < width:
-                self.chunks[position].append(pc.filter(columns[position], mask))
+                kept = columns[position] if every else pc.filter(columns[position], mask)
             else:
-                self.chunks[position].append(_text_array([""] * len(hits)))
+                kept = _text_array([""] * len(hits))
+            # pandas keeps its strings as large_string: cast chunk by chunk, not all at the end.
+            self.chunks[position].append(kept.cast(pa.large_string()))
         self.numbers.append(np.asarray(numbers, dtype=np.int64)[non_blank])
 
     def _set_header(self, row: int, header: list[str]) -> None:
@@ -507,11 +510,11 @@ class _Grid:
 
 
 def _chunked(parts: Sequence[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
-    """Arrays and chunked arrays as one chunked array, without copying a string."""
+    """Large-string arrays and chunked arrays as one chunked array, without copying a string."""
     chunks: list[pa.Array] = []
     for part in parts:
         chunks.extend(part.chunks if isinstance(part, pa.ChunkedArray) else [part])
-    return pa.chunked_array(chunks, type=pa.string())
+    return pa.chunked_array(chunks, type=pa.large_string())
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -544,6 +547,20 @@ def table_from_grid(
         numbers = np.fromiter((number for number, _ in batch), dtype=np.int64, count=len(batch))
         grid.add_rows(numbers, [cells for _, cells in batch], text_only=False)
     return grid.finish()
+
+
+def text_or_na(cells: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """Cells as a ``string`` array with blank cells NA, for a whole column at once.
+
+    The same as ``pd.array([c if c else pd.NA for c in cells], dtype="string")``, without a
+    Python object per cell when the cells are Arrow strings (a million respondent ids).
+    """
+    dtype = cells.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return pd.array([c if c else pd.NA for c in cells], dtype="string")
+    values = pa.array(cells.array)  # the Arrow data itself, not a copy
+    blank = pc.equal(pc.binary_length(values), 0)
+    return pd.array(pc.if_else(blank, pa.scalar(None, values.type), values), dtype="string")
 
 
 # --------------------------------------------------------------------------------------------
@@ -979,23 +996,28 @@ def _long_cells() -> Iterator[None]:
 _ARROW_BLOCK_BYTES = 1 << 22
 
 
-def _arrow_records(
-    handle: BinaryIO, codec: str, delimiter: str, width: int
-) -> list[pa.ChunkedArray] | None:
-    """Every record as ``width`` columns, by Arrow's multi-threaded CSV parser; ``None`` if unsure.
+class _ArrowGaveUp(Exception):
+    """Arrow cannot read this file as the csv module would: the csv module reads it."""
+
+
+def _arrow_records(handle: BinaryIO, codec: str, delimiter: str, width: int, grid: _Grid) -> None:
+    """Every record as ``width`` columns, by Arrow's CSV parser, into ``grid`` batch by batch.
 
     Arrow splits records as Python's csv module does with universal newlines (checked by the
     tests on a corpus and on random text), keeps an empty line as a row (so row numbers hold)
     and fails on a row of another width. Where it fails (ragged rows, a record longer than a
-    block) the caller reads the file with the csv module instead, so either way the table is
-    the same.
+    block) it raises :class:`_ArrowGaveUp` and the caller reads the file with the csv module
+    instead, so either way the table is the same. Batches of ``_ARROW_BLOCK_BYTES`` are
+    parsed ahead on Arrow's threads and cleaned one at a time, so the raw text of the file is
+    never in memory at once.
     """
     import pyarrow.csv as pa_csv
 
     names = [f"c{i}" for i in range(width)]
     handle.seek(0)
+    number = 1
     try:
-        records = pa_csv.read_csv(
+        reader = pa_csv.open_csv(
             handle,
             read_options=pa_csv.ReadOptions(
                 column_names=names,
@@ -1013,18 +1035,22 @@ def _arrow_records(
                 quoted_strings_can_be_null=False,
             ),
         )
-    except (pa.ArrowException, UnicodeError, ValueError):
-        return None
-    if records.num_columns != width:
-        return None
-    columns = []
-    for column in records.columns:
-        if pc.any(pc.match_substring(column, "\r")).as_py():
-            # Python reads with universal newlines: CRLF and lone CR inside quotes become LF.
-            column = pc.replace_substring(column, "\r\n", "\n")
-            column = pc.replace_substring(column, "\r", "\n")
-        columns.append(_clean_array(column))
-    return columns
+        with reader:
+            for batch in reader:
+                if batch.num_columns != width:
+                    raise _ArrowGaveUp
+                columns = []
+                for column in batch.columns:
+                    if pc.any(pc.match_substring(column, "\r")).as_py():
+                        # Python reads with universal newlines: CRLF and lone CR inside
+                        # quotes become LF.
+                        column = pc.replace_substring(column, "\r\n", "\n")
+                        column = pc.replace_substring(column, "\r", "\n")
+                    columns.append(_clean_array(column))
+                grid.add_columns(np.arange(number, number + batch.num_rows), columns, None)
+                number += batch.num_rows
+    except (pa.ArrowException, UnicodeError, ValueError) as error:
+        raise _ArrowGaveUp from error
 
 
 def _python_records(handle: BinaryIO, codec: str, delimiter: str, grid: _Grid) -> None:
@@ -1106,14 +1132,17 @@ def _read_csv_stream(handle: BinaryIO, source_file: str) -> RawTable:
     head_text = _head_text(head, encoding.codec)
     delimiter = sniff_delimiter(head_text)
     grid = _Grid(table)
+    listed = len(table.problems)
     try:
         with _long_cells():
             width = _first_width(head_text, delimiter) if _USE_ARROW else 0
-            columns = _arrow_records(handle, encoding.codec, delimiter, width) if width else None
-            if columns is not None:
-                rows = len(columns[0]) if columns else 0
-                grid.add_columns(np.arange(1, rows + 1), columns, None)
-            else:
+            try:
+                if not width:
+                    raise _ArrowGaveUp
+                _arrow_records(handle, encoding.codec, delimiter, width, grid)
+            except _ArrowGaveUp:
+                del table.problems[listed:]  # those of the rows Arrow did read
+                grid = _Grid(table)
                 _python_records(handle, encoding.codec, delimiter, grid)
             unclosed = (
                 _unclosed_quote(handle, encoding.codec, delimiter, grid.header or [])
@@ -1181,14 +1210,14 @@ def _unreadable(source_file: str, error: BaseException | str) -> RawTable:
 
 
 def _unpacked_size(path: Path) -> int | None:
-    """Bytes the worksheets of a workbook unpack to (``None`` if it is no ZIP file)."""
+    """Bytes a workbook unpacks to (``None`` if it is no ZIP file).
+
+    Every member counts: the text of the cells may sit in ``xl/sharedStrings.xml`` rather
+    than in the sheets, and a ZIP file of a few kilobytes can unpack to gigabytes.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
-            return sum(
-                info.file_size
-                for info in archive.infolist()
-                if info.filename.startswith("xl/worksheets/")
-            )
+            return sum(info.file_size for info in archive.infolist())
     except (OSError, zipfile.BadZipFile, ValueError):
         return None  # load_workbook says what is wrong with it
 
