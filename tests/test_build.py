@@ -13,8 +13,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -493,3 +495,29 @@ def test_when_disk_is_full_then_every_output_fails_in_one_line_and_nothing_parti
     assert f"error: {reports / 'results.csv'}: {full}" in errors
     assert f"error: {reports / 'index.html'}: {full}" in errors
     assert [p for p in _partial_files(reports) if p != "filler"] == []
+
+
+# --- interrupts (the real thing is in test_interrupts.py) -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("signum", "raised"),
+    [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, build_module.BuildInterrupted)],
+)
+def test_when_signalled_twice_then_only_the_first_interrupts_and_handlers_come_back(signum, raised):
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    cleaned_up = False
+    with pytest.raises(raised), build_module._signals_as_interrupts():
+        handler = signal.getsignal(signal.SIGINT)
+        try:
+            os.kill(os.getpid(), signum)
+            time.sleep(5)  # not reached: the handler raises first
+        finally:
+            # Ctrl-C pressed again while the build cleans up: ignored, even when something
+            # put the build's handler back meanwhile (as starting a worker does).
+            signal.signal(signal.SIGINT, handler)
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.1)
+            cleaned_up = True
+    assert cleaned_up
+    assert {s: signal.getsignal(s) for s in before} == before

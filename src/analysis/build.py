@@ -608,18 +608,21 @@ class BuildInterrupted(KeyboardInterrupt):
 def _signals_as_interrupts() -> Iterator[None]:
     """While building, SIGINT raises ``KeyboardInterrupt`` and SIGTERM :class:`BuildInterrupted`.
 
-    After the first of them both signals are ignored until the build has returned: a second
-    Ctrl-C while the workers are being stopped must not break the clean-up off half-way (and
-    print a traceback). A signal that was ignored when the build started (a background job)
-    stays ignored. Signal handlers belong to the main thread: elsewhere nothing changes.
+    Only the first of them does: a second Ctrl-C while the workers are being stopped must
+    not break the clean-up off half-way (and print a traceback). A signal that was ignored
+    when the build started (a background job) stays ignored. Signal handlers belong to the
+    main thread: elsewhere nothing changes.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    interrupted = False
 
     def interrupt(signum: int, frame: object) -> None:
-        for other in previous:
-            signal.signal(other, signal.SIG_IGN)
+        nonlocal interrupted
+        if interrupted:
+            return
+        interrupted = True
         raise BuildInterrupted if signum == signal.SIGTERM else KeyboardInterrupt
 
     previous = {}
@@ -630,7 +633,8 @@ def _signals_as_interrupts() -> Iterator[None]:
         yield
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            # None: a handler not set from Python, which Python cannot put back.
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 @dataclass
