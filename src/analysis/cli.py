@@ -154,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # every command: one line, details in a log, never a traceback
         log = write_error_log(_log_folder(args), error)
         where = f"details in {log}" if log else "no log could be written"
-        print(f"error: {one_line(error)} ({where})", file=sys.stderr)
+        from analysis.io import escape_invisible
+
+        print(escape_invisible(f"error: {one_line(error)} ({where})"), file=sys.stderr)
         return 1 if args.command == "build" else 2
 
 

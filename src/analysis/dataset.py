@@ -201,6 +201,7 @@ def load_study_data(study_dir: Path | str | None = None) -> StudyData:
     out = ensure_prepared(study_dir)
     study = _load_yml(study_dir)
     from analysis.prepare import AGENCIES_FILE, EXCLUDED_FILE, LEDGER_FILE, RESPONSES_FILE
+    from analysis.privacy import unneutralise_frame
 
     interventions_path = out / "interventions.parquet"
     return StudyData(
@@ -208,8 +209,14 @@ def load_study_data(study_dir: Path | str | None = None) -> StudyData:
         study=study,
         agencies=pd.read_parquet(out / AGENCIES_FILE),
         responses=pd.read_parquet(out / RESPONSES_FILE),
-        ledger=pd.read_csv(out / LEDGER_FILE, encoding="utf-8-sig", dtype={"agency_id": str}),
-        excluded=pd.read_csv(out / EXCLUDED_FILE, encoding="utf-8-sig", dtype=str),
+        # The CSVs carry a leading quote on formula-like text cells (for Excel): read back
+        # what was computed.
+        ledger=unneutralise_frame(
+            pd.read_csv(out / LEDGER_FILE, encoding="utf-8-sig", dtype={"agency_id": str})
+        ),
+        excluded=unneutralise_frame(
+            pd.read_csv(out / EXCLUDED_FILE, encoding="utf-8-sig", dtype=str)
+        ),
         interventions=(
             pd.read_parquet(interventions_path) if interventions_path.exists() else pd.DataFrame()
         ),

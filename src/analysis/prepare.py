@@ -32,6 +32,12 @@ from analysis.privacy import clean_comment, neutralise_frame
 if TYPE_CHECKING:
     from analysis.study import Study
 
+#: Version of the processed tables' layout, kept in the inputs stamp: bump it whenever what
+#: prepare writes changes (3: platform_flag column and reasons, masked excluded.csv comments,
+#: formula-safe CSV cells), so that an old processed/ folder is prepared again.
+PROCESSED_FORMAT = 3
+PROCESSED_FORMAT_KEY = "__processed_format__"
+
 #: The identifying columns that lead every row of ``excluded.csv``.
 EXCLUDED_LEAD_COLUMNS = ("source_file", "source_row", "agency_id", "wave", "respondent", "reason")
 
@@ -404,7 +410,10 @@ def inputs_fingerprint(study_dir: Path, study: Study) -> dict[str, str]:
     ]
     if problems:
         raise StudyInputError(problems)
-    return {str(f.relative_to(study_dir)): file_sha256(f) for f in files}
+    stamp = {str(f.relative_to(study_dir)): file_sha256(f) for f in files}
+    # A processed/ folder written by another version of this code is rebuilt, not trusted.
+    stamp[PROCESSED_FORMAT_KEY] = PROCESSED_FORMAT
+    return stamp
 
 
 def prepare_study(study_dir: Path) -> PreparedStudy:
@@ -584,8 +593,10 @@ def run_prepare(study_dir: Path) -> int:
     except LedgerImbalanceError as error:
         print(f"internal error, nothing written (please report this): {error}", file=sys.stderr)
         return 1
-    for warning in prepared.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+    from analysis.validate import warning_lines
+
+    for line in warning_lines(prepared.warnings):
+        print(line, file=sys.stderr)
     out_dir = config.processed_dir(Path(study_dir))
     paths = write_prepared(prepared, out_dir)
     for line in summary_lines(prepared.ledger):

@@ -754,6 +754,30 @@ def _structure_problem(text: str, file: str) -> Problem | None:
     return None
 
 
+_YAML_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+
+def _value_problem(text: str, file: str, error: ValueError) -> Problem:
+    """The scalar YAML could not turn into a value (an impossible date), with its line."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if (
+            isinstance(event, yaml.ScalarEvent)
+            and event.style is None
+            and _YAML_DATE.fullmatch(event.value)
+        ):
+            try:
+                dt.date.fromisoformat("-".join(part.zfill(2) for part in event.value.split("-")))
+            except ValueError:
+                return Problem(
+                    file,
+                    event.start_mark.line + 1,
+                    None,
+                    event.value,
+                    "a real date written as YYYY-MM-DD",
+                )
+    return Problem(file, None, None, None, f"values YAML can read ({error})"[:160])
+
+
 def parse_study_text(text: str, file: str = STUDY_FILE) -> tuple[Study | None, list[Problem]]:
     """Parse and check the text of a ``study.yml``.
 
@@ -772,8 +796,8 @@ def parse_study_text(text: str, file: str = STUDY_FILE) -> tuple[Study | None, l
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
-    except ValueError as error:  # int() of a 5000-digit number: Python refuses to convert it
-        return None, [Problem(file, None, None, None, f"numbers of sensible size ({error})"[:120])]
+    except ValueError as error:  # a date like 2025-13-45, or a number Python cannot convert
+        return None, [_value_problem(text, file, error)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
