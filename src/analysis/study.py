@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import posixpath
 import re
 import typing
 import unicodedata
@@ -478,6 +479,11 @@ def _label_paths(study: Study) -> Iterator[tuple[KeyPath, dict[str, str]]]:
             yield ("segments", key, "label"), segment.label
 
 
+def normal_path(relative: str) -> str:
+    """A study.yml path in one spelling: forward slashes, no ``.`` parts or doubled slashes."""
+    return posixpath.normpath(relative.replace("\\", "/"))
+
+
 def is_inside_path(relative: str) -> bool:
     """Whether a study.yml path is relative and stays inside the study folder (no ``..``)."""
     path = PurePosixPath(relative.replace("\\", "/"))
@@ -568,7 +574,9 @@ def cross_check(study: Study) -> list[tuple[KeyPath, Any, str]]:
                     file,
                     "a path relative to the study folder, inside it",
                 )
-            other = listed.get((file, wave.sheet))
+            # surveys/./a.csv and surveys//a.csv are surveys/a.csv: compare the normal form.
+            normal = normal_path(file)
+            other = listed.get((normal, wave.sheet))
             if other is not None and wave_column is None:
                 add(
                     ("waves", key, "files", position),
@@ -576,7 +584,7 @@ def cross_check(study: Study) -> list[tuple[KeyPath, Any, str]]:
                     f"a file of this wave only (it is also listed on wave '{other}'): set "
                     "columns.wave to split one file into waves",
                 )
-            listed.setdefault((file, wave.sheet), key)
+            listed.setdefault((normal, wave.sheet), key)
         if wave_column is None and wave.wave_values:
             add(
                 ("waves", key, "value" if wave.value is not None else "values"),
