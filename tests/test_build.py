@@ -521,3 +521,20 @@ def test_when_signalled_twice_then_only_the_first_interrupts_and_handlers_come_b
             cleaned_up = True
     assert cleaned_up
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+@pytest.mark.parametrize("agency_id", ["../../pwned", "a/b", "a\\b", "..", ".", "", "/etc"])
+def test_when_an_agency_id_would_leave_the_reports_folder_then_report_path_refuses(agency_id):
+    with pytest.raises(build_module.UnsafeReportPath):
+        build_module.report_path("baseline", "en", agency_id)
+
+
+def test_when_an_agency_folder_is_a_link_outside_then_the_report_is_not_written(tmp_path):
+    reports, elsewhere = tmp_path / "reports", tmp_path / "elsewhere"
+    reports.mkdir()
+    elsewhere.mkdir()
+    (reports / "AG01").symlink_to(elsewhere)
+    assert build_module.report_path("baseline", "en", "AG01") == "AG01/baseline.en.html"
+    with pytest.raises(build_module.UnsafeReportPath, match="leads outside"):
+        build_module.inside_reports(reports, "AG01/baseline.en.html")
+    assert build_module.inside_reports(reports, "regional.en.html") == reports / "regional.en.html"

@@ -70,7 +70,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from analysis import config
@@ -145,11 +145,42 @@ def available_phases() -> list[str]:
     return [p for p in PHASES if (config.NOTEBOOKS_DIR / NOTEBOOKS[p]).exists()]
 
 
+class UnsafeReportPath(ValueError):
+    """An agency id that would put a report outside the reports folder."""
+
+
 def report_path(phase: str, lang: str, agency_id: str | None) -> str:
-    """Report file name relative to the reports folder (DESIGN.md section 6)."""
-    if agency_id is None:
-        return f"{phase}.{lang}.html"
-    return f"{agency_id}/{phase}.{lang}.html"
+    """Report file name relative to the reports folder (DESIGN.md section 6).
+
+    Raises
+    ------
+    UnsafeReportPath
+        When the name would not stay inside the reports folder. ``validate`` refuses such
+        agency ids already (:func:`analysis.study.agency_id_problem`); this is the second
+        lock, on the place where an id becomes a path.
+    """
+    name = f"{phase}.{lang}.html" if agency_id is None else f"{agency_id}/{phase}.{lang}.html"
+    parts = PurePosixPath(name).parts
+    if (
+        "\\" in name
+        or "\x00" in name
+        or PurePosixPath(name).is_absolute()
+        or any(part in ("..", ".", "") for part in parts)
+        or len(parts) != (1 if agency_id is None else 2)
+    ):
+        raise UnsafeReportPath(f"agency id {agency_id!r} would write outside the reports folder")
+    return name
+
+
+def inside_reports(reports_dir: Path, relative: str) -> Path:
+    """``reports_dir / relative``, checked to stay inside ``reports_dir`` once links are followed.
+
+    A folder ``reports/AG01`` that is a link to elsewhere would carry the report out.
+    """
+    path = reports_dir / relative
+    if not path.resolve().is_relative_to(reports_dir.resolve()):
+        raise UnsafeReportPath(f"{relative}: leads outside the reports folder {reports_dir}")
+    return path
 
 
 def plan_jobs(
@@ -427,7 +458,7 @@ def export_report(reports_dir: str, task: Task, nb: NotebookNode) -> None:
     """
     from analysis.report import export_html
 
-    path = Path(reports_dir) / task.id
+    path = inside_reports(Path(reports_dir), task.id)
     try:
         export_html(nb, path, task.parameters["lang"])
     except OSError as exc:
@@ -820,7 +851,12 @@ def _build(
     for line in ledger_lines(data.ledger):
         print(f"  {line}")
     start = time.perf_counter()
-    planned = plan_jobs(study_dir, reports_dir, agency_ids, phases, langs)
+    try:
+        planned = plan_jobs(study_dir, reports_dir, agency_ids, phases, langs)
+        for job in planned:
+            inside_reports(reports_dir, job.html)
+    except UnsafeReportPath as exc:
+        return _error(str(exc))
 
     # What is stale: compare each report's input key with the manifest's.
     manifest = read_manifest(reports_dir)

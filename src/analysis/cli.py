@@ -7,6 +7,8 @@ Input problems are user errors: one line each and exit status 2, never a traceba
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -121,14 +123,29 @@ def write_error_log(folder: Path, error: BaseException) -> Path | None:
 
     details = "".join(traceback.format_exception(error))
     for place in (folder, Path(tempfile.gettempdir())):
+        path = place / ERROR_LOG
+        tmp = None
         try:
             place.mkdir(parents=True, exist_ok=True)
-            path = place / ERROR_LOG
-            path.write_text(details, encoding="utf-8")
+            # Through a temporary file: a full disk must not leave a 0-byte log behind.
+            fd, tmp = tempfile.mkstemp(dir=place, prefix=f".{ERROR_LOG}.", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(details)
+            os.replace(tmp, path)
             return path
         except OSError:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
             continue
     return None
+
+
+class Terminated(Exception):
+    """SIGTERM arrived (``kill``, a scheduler's time limit): stop with one line, exit 143."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
 
 
 def one_line(error: BaseException) -> str:
@@ -146,11 +163,16 @@ def one_line(error: BaseException) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command != "build":  # build installs its own handlers (it stops its workers)
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return _run(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"{args.command} interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"{args.command} terminated", file=sys.stderr)
+        return 143
     except Exception as error:  # every command: one line, details in a log, never a traceback
         log = write_error_log(_log_folder(args), error)
         where = f"details in {log}" if log else "no log could be written"
