@@ -648,3 +648,42 @@ def test_when_cells_become_text_or_na_then_blank_is_na_as_cell_by_cell(dtype):
     cells = pd.Series(["a", "", " b", ""], dtype=dtype)
     expected = pd.array([c if c else pd.NA for c in cells], dtype="string")
     assert pd.Series(text_or_na(cells)).equals(pd.Series(expected))
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_when_a_tiny_utf16_file_without_bom_has_a_broken_character_then_the_row_is_named(codec):
+    data = "id\tq\n1\t\ud800x\n".encode(codec, "surrogatepass")  # a lone surrogate
+    problems = read_csv_bytes(data, "a.csv").problems
+    endian = "little" if codec.endswith("le") else "big"
+    assert [(p.row, p.column) for p in problems] == [(2, "q")]
+    assert f"not valid UTF-16 ({endian}-endian, without a byte-order mark)" in problems[0].expected
+
+
+def _without_dimension(path: Path) -> None:
+    """Rewrite a workbook without the <dimension> element of its sheets (as many tools do)."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        members = {info: archive.read(info) for info in archive.infolist()}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members.items():
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension[^>]*/>", b"", data)
+            archive.writestr(info, data)
+
+
+@pytest.mark.parametrize("dimension", [True, False])
+def test_when_a_sheet_has_or_lacks_its_dimension_then_it_reads_as_openpyxl_reads_it(
+    tmp_path, dimension
+):
+    _workbook(tmp_path / "w.xlsx")
+    if not dimension:
+        _without_dimension(tmp_path / "w.xlsx")
+    workbook = openpyxl.load_workbook(tmp_path / "w.xlsx", read_only=True, data_only=True)
+    rows = list(enumerate(workbook.worksheets[0].iter_rows(values_only=True), start=1))
+    workbook.close()
+    expected = analysis_io.table_from_grid("w.xlsx", rows)
+    table = read_table(tmp_path / "w.xlsx")
+    assert table.frame.equals(expected.frame)
+    assert (table.problems, table.warnings) == (expected.problems, expected.warnings)

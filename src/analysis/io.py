@@ -733,9 +733,10 @@ def sniff_encoding(head: bytes) -> _Encoding | str:
                 return _Encoding("utf-32-be", "UTF-32 (big-endian, without a byte-order mark)")
         pairs = head[: len(head) // 2 * 2]
         even, odd = _nul_share(pairs, 0, 2), _nul_share(pairs, 1, 2)
-        if odd >= 0.2 and even <= 0.02:
+        # A NUL low byte is rare (U+0000, U+0600...), but one weighs much in a tiny file.
+        if odd >= 0.2 and even <= max(0.02, odd / 8):
             return _Encoding("utf-16-le", "UTF-16 (little-endian, without a byte-order mark)")
-        if even >= 0.2 and odd <= 0.02:
+        if even >= 0.2 and odd <= max(0.02, even / 8):
             return _Encoding("utf-16-be", "UTF-16 (big-endian, without a byte-order mark)")
     controls = len(head.translate(None, _NOT_CONTROL))  # what is left: the control bytes
     if controls > 4 and controls * 100 > len(head):
@@ -913,19 +914,20 @@ def _encoding_of(
     # UTF-8 file with a few pasted lines, most are.
     cp1256 = kind.may_be_cp1256 and bad and diagnosis.clean_non_ascii * 10 < bad
     if bad and not cp1256:
-        hint = (
-            " (a line pasted from a Windows-1256 or Latin-1 file?); correct these rows, or "
-            "save the file again as 'CSV UTF-8'"
-            if kind.codec == "utf-8"
-            else ""
-        )
+        short, _, detail = kind.name.partition(" (")
+        if kind.codec.startswith("utf-8"):
+            detail = (", though the file starts with its byte-order mark" if detail else "") + (
+                " (a line pasted from a Windows-1256 or Latin-1 file?); correct these rows, "
+                "or save the file again as 'CSV UTF-8'"
+            )
+        else:
+            detail = f" ({detail}" if detail else ""
         problems = (
             _row_problems(
                 source_file,
                 diagnosis.undecodable,
                 diagnosis.header,
-                f"{kind.name.split(' (')[0]} text: this row has bytes that are not valid "
-                f"{kind.name}{hint}",
+                f"{short} text: this row has bytes that are not valid {short}{detail}",
             )
             + problems
         )
@@ -1222,6 +1224,49 @@ def _unpacked_size(path: Path) -> int | None:
         return None  # load_workbook says what is wrong with it
 
 
+#: A sheet's ``<dimension>`` element comes before its ``<sheetData>`` when it has one.
+_SHEET_DATA = re.compile(rb"<(?:\w+:)?sheetData\b")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b")
+
+
+def _open_workbook(path: Path) -> Any:
+    """``openpyxl.load_workbook(path, read_only=True, data_only=True)``, without one wasted scan.
+
+    To size a read-only sheet openpyxl looks for its ``<dimension>`` element, and when the
+    sheet has none (workbooks written by many tools, the demo study's among them) it parses
+    the whole sheet to find that out, before the rows are parsed again. Here a sheet whose
+    first bytes show ``<sheetData>`` with no ``<dimension>`` before it skips that scan: it
+    would find nothing (openpyxl stops looking at the end of ``<sheetData>``), so the
+    workbook read is the same, a third faster.
+    """
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    class Sheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            with self._get_source() as source:
+                head = source.read(_SAMPLE_BYTES)
+            data = _SHEET_DATA.search(head)
+            if data is None or _DIMENSION.search(head, 0, data.start()):
+                super()._get_size()
+
+    class Reader(ExcelReader):
+        def read_worksheets(self) -> None:  # the read-only branch of openpyxl's own
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files:
+                    continue
+                if "chartsheet" in rel.Type:
+                    self.read_chartsheet(sheet, rel)
+                    continue
+                worksheet = Sheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
+
+    reader = Reader(path, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
 def _guarded(rows: Iterable[Any], failure: list[BaseException]) -> Iterator[Any]:
     """``rows``, stopping (and keeping the error) where the workbook turns out to be corrupt."""
     try:
@@ -1238,8 +1283,6 @@ def read_xlsx(path: Path, source_file: str | None = None, sheet: str | None = No
     a workbook larger than the size limit (:func:`max_file_bytes`), on disk or unpacked, is
     refused unread.
     """
-    from openpyxl import load_workbook
-
     path = Path(path)
     source_file = source_file or path.name
     too_large = size_problem(path, source_file)
@@ -1257,7 +1300,7 @@ def read_xlsx(path: Path, source_file: str | None = None, sheet: str | None = No
         table.problems.append(too_large)
         return table
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = _open_workbook(path)
     except Exception as error:  # openpyxl raises zipfile, KeyError, XML errors... for bad files
         return _unreadable(source_file, f"not a valid .xlsx workbook: {error}")
     failure: list[BaseException] = []
