@@ -485,7 +485,12 @@ def normal_path(relative: str) -> str:
 
 
 def is_inside_path(relative: str) -> bool:
-    """Whether a study.yml path is relative and stays inside the study folder (no ``..``)."""
+    """Whether a study.yml path is relative and stays inside the study folder (no ``..``).
+
+    A path holding a control character (a NUL) is never one a file system can open.
+    """
+    if any(unicodedata.category(c) == "Cc" for c in relative):
+        return False
     path = PurePosixPath(relative.replace("\\", "/"))
     return (
         not path.is_absolute() and ".." not in path.parts and not re.match(r"^[A-Za-z]:", relative)
@@ -568,7 +573,13 @@ def cross_check(study: Study) -> list[tuple[KeyPath, Any, str]]:
         if wave.fieldwork and wave.fieldwork[0] > wave.fieldwork[1]:
             add(("waves", key, "fieldwork"), None, "a start date on or before the end date")
         for position, file in enumerate(wave.files):
-            if not is_inside_path(file):
+            if any(unicodedata.category(c) == "Cc" for c in file):
+                add(
+                    ("waves", key, "files", position),
+                    file,
+                    "a file name without control characters (NUL, tab, line break)",
+                )
+            elif not is_inside_path(file):
                 add(
                     ("waves", key, "files", position),
                     file,
