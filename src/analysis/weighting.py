@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["effective_n", "rake", "weighted_index_change", "weighted_mean_se"]
+__all__ = [
+    "effective_n",
+    "rake",
+    "raked_mean_influence",
+    "weighted_index_change",
+    "weighted_mean_se",
+]
 
 #: Category given to a missing segment value so that respondents without it keep a weight.
 MISSING_CATEGORY = "(missing)"
@@ -152,6 +158,76 @@ def weighted_mean_se(values: Any, weights: Any) -> tuple[float, float]:
     return mean, float(np.sqrt(variance))
 
 
+def raked_mean_influence(
+    followup_values: np.ndarray,
+    followup_groups: pd.DataFrame,
+    weights: np.ndarray,
+    baseline_groups: pd.DataFrame,
+    margins: Mapping[str, pd.Series],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Linearised residuals of a mean raked to margins estimated from another sample.
+
+    The raked follow-up mean equals :math:`\\bar y_w = T'B`, with :math:`T` the target shares
+    (the baseline respondents' shares of each category) and :math:`B` the weighted
+    least-squares coefficients of :math:`y` on the category indicators of every raking
+    variable (an exact identity at convergence: the indicators of one variable sum to 1, so
+    the weighted residuals :math:`e_i = y_i - x_i'B` sum to 0). Its first-order (Taylor)
+    expansion has two independent parts:
+
+    - follow-up respondents: the calibration residuals :math:`e_i` (Deville & Särndal, 1992),
+      so the with-replacement variance is :math:`\\frac{n}{n-1}\\sum w_i^2 e_i^2 / (\\sum w_i)^2`;
+    - baseline respondents, through the estimated targets :math:`T_{v,c}` (share of category
+      c of variable v among the :math:`p_v` share of baseline respondents whose category
+      is a target): :math:`z_j = \\sum_v 1[c_{jv} \\in T_v]\\,(B_{v,c_{jv}} - T_v'B_v)/p_v`.
+
+    Parameters
+    ----------
+    followup_values : ndarray
+        The follow-up respondents' values (e.g. 0-100 index).
+    followup_groups, baseline_groups : DataFrame
+        The raking variables of each wave's respondents (missing already recoded).
+    weights : ndarray
+        The raking weights of the follow-up respondents (:func:`rake`).
+    margins : mapping of str to Series
+        The targets: each variable's baseline shares over the categories both waves have.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        ``e`` per follow-up respondent and ``z`` per baseline respondent (mean 0).
+
+    References
+    ----------
+    Deville, J.-C., & Särndal, C.-E. (1992). Calibration estimators in survey sampling.
+    *JASA*, 87(418), 376-382.
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, chapter 7.
+    """
+    y = np.asarray(followup_values, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    columns, blocks = [], []
+    for variable, target in margins.items():
+        categories = list(target.index)
+        values = followup_groups[variable].to_numpy()
+        blocks.append(np.column_stack([values == c for c in categories]).astype(float))
+        columns.append((variable, categories))
+    x = np.column_stack(blocks)
+    root = np.sqrt(w)
+    coef, *_ = np.linalg.lstsq(x * root[:, None], y * root, rcond=None)
+    residuals = y - x @ coef
+    z = np.zeros(len(baseline_groups))
+    start = 0
+    for variable, categories in columns:
+        b = coef[start : start + len(categories)]
+        start += len(categories)
+        target = margins[variable].to_numpy(dtype=float)
+        position = {category: i for i, category in enumerate(categories)}
+        codes = baseline_groups[variable].map(position).fillna(-1).to_numpy(dtype=int)
+        present = codes >= 0
+        share_present = present.mean()
+        z[present] += (b[codes[present]] - float(target @ b)) / share_present
+    return residuals, z
+
+
 def weighted_index_change(
     baseline: pd.DataFrame,
     followup: pd.DataFrame,
@@ -167,16 +243,40 @@ def weighted_index_change(
     Both waves are restricted to respondents who answered ``value``; the baseline shares of
     each variable in ``by`` (missing values as the category ``"(missing)"``) are the raking
     targets for the follow-up (:func:`rake`). The change is the weighted follow-up index
-    minus the (unweighted) baseline index; its SE combines the two independent samples'
-    SEs (:func:`weighted_mean_se` for the follow-up, :math:`s/\\sqrt n` for the baseline)
-    and the CI is normal: :math:`\\Delta \\pm z_{1-\\alpha/2}\\sqrt{SE_0^2 + SE_1^2}`.
+    minus the (unweighted) baseline index,
+    :math:`\\Delta = \\bar y_{1,w} - \\bar y_0`.
+
+    Its standard error accounts for the weights, by linearisation
+    (:func:`raked_mean_influence`): the follow-up term uses the calibration residuals
+    :math:`e_i` of the raking variables, and the baseline term the baseline answers *and*
+    the targets the baseline sample supplied,
+
+    .. math::
+
+        v_1 = \\frac{n_2}{n_2 - 1} \\frac{\\sum w_i^2 e_i^2}{(\\sum w_i)^2}, \\qquad
+        v_0 = \\frac{1}{n_1 (n_1 - 1)} \\sum_j \\big(z_j - (y_j - \\bar y_0)\\big)^2,
+        \\qquad SE = \\sqrt{v_0 + v_1}
+
+    and the interval is :math:`\\Delta \\pm t_{\\nu, 1-\\alpha/2} SE` with the
+    Welch-Satterthwaite degrees of freedom from the effective follow-up size
+    :math:`n_{2,eff}` (Kish): :math:`\\nu = (v_0 + v_1)^2 / (v_0^2 / (n_1 - 1) + v_1^2 /
+    (n_{2,eff} - 1))`. Without raking variables (equal weights) this is exactly Welch's
+    interval of the unweighted change.
 
     Returns
     -------
     dict
-        ``estimate, ci_low, ci_high, se, mean_before, mean_after, mean_after_unweighted,
-        n1, n2, effective_n2, suppressed`` (NaN estimates when either wave has fewer than
-        ``min_report_n`` answers).
+        ``estimate, ci_low, ci_high, se, df, mean_before, mean_after,
+        mean_after_unweighted, n1, n2, effective_n2, suppressed, dropped_categories`` (NaN
+        estimates when either wave has fewer than ``min_report_n`` answers).
+
+    References
+    ----------
+    Deville, J.-C., & Särndal, C.-E. (1992). Calibration estimators in survey sampling.
+    *JASA*, 87(418), 376-382.
+    Kish, L. (1965). *Survey Sampling*. Wiley.
+    Satterthwaite, F. E. (1946). An approximate distribution of estimates of variance
+    components. *Biometrics Bulletin*, 2(6), 110-114.
     """
     if scale_max <= scale_min:
         raise ValueError("scale_max must exceed scale_min")
@@ -194,6 +294,7 @@ def weighted_index_change(
             "ci_low",
             "ci_high",
             "se",
+            "df",
             "mean_before",
             "mean_after",
             "mean_after_unweighted",
@@ -220,20 +321,31 @@ def weighted_index_change(
         margins[variable] = shares[present] / shares[present].sum()
     result["dropped_categories"] = sorted(dropped)
     weights = rake(after[list(by)], margins) if by else pd.Series(1.0, index=after.index)
+    w = weights.to_numpy()
     x0, x1 = index(before), index(after)
-    mean0, se0 = weighted_mean_se(x0, np.ones(n1))
-    mean1, se1 = weighted_mean_se(x1, weights.to_numpy())
-    se = math.sqrt(se0**2 + se1**2)
-    z = stats.norm.isf(alpha / 2)
+    mean0 = float(x0.mean())
+    mean1 = float(np.sum(w * x1) / np.sum(w))
+    if by:
+        residuals, z = raked_mean_influence(x1, after[list(by)], w, before[list(by)], margins)
+    else:
+        residuals, z = x1 - mean1, np.zeros(n1)
+    v1 = n2 / (n2 - 1) * float(np.sum(w**2 * residuals**2)) / float(np.sum(w)) ** 2
+    v0 = float(np.var(z - (x0 - mean0), ddof=1)) / n1
+    se = math.sqrt(v0 + v1)
+    n_eff = effective_n(w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (v0 + v1) ** 2 / (v0**2 / (n1 - 1) + v1**2 / max(n_eff - 1, 1e-12))
+    crit = float(stats.t.isf(alpha / 2, df)) if math.isfinite(df) else math.nan
     estimate = mean1 - mean0
     result.update(
         estimate=estimate,
-        ci_low=estimate - z * se,
-        ci_high=estimate + z * se,
+        ci_low=estimate - crit * se,
+        ci_high=estimate + crit * se,
         se=se,
+        df=float(df),
         mean_before=mean0,
         mean_after=mean1,
         mean_after_unweighted=float(x1.mean()),
-        effective_n2=effective_n(weights),
+        effective_n2=n_eff,
     )
     return result
