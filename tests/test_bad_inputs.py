@@ -1569,7 +1569,15 @@ CASES = [
         # A few kilobytes on disk that unpack to far more (the text is in xl/sharedStrings.xml,
         # where openpyxl puts every string): the unpacked size counts.
         "xlsx_unpacking_over_the_size_limit",
-        _xlsx_rows(with_cell(BASELINE, 0, comment="a" * 200_000)),
+        # openpyxl keeps at most 32,767 characters a cell: three long comments unpack past
+        # 64 KiB while the compressed workbook stays far under it.
+        _xlsx_rows(
+            with_cell(
+                with_cell(with_cell(BASELINE, 0, comment="a" * 30_000), 1, comment="b" * 30_000),
+                2,
+                comment="c" * 30_000,
+            )
+        ),
         2,
         (("surveys/baseline.xlsx: expected a file of at most 64.0 KiB", "unpacks to"),),
         count=1,

@@ -494,7 +494,7 @@ def test_when_the_size_limit_variable_is_not_a_positive_number_then_problem_name
 
 def test_when_the_size_limit_variable_is_unset_then_the_default_of_config_applies(monkeypatch):
     monkeypatch.delenv("ANALYSIS_MAX_FILE_MB", raising=False)
-    assert max_file_bytes() == config.MAX_FILE_MB * 1024 * 1024 == 1024**3
+    assert max_file_bytes() == config.MAX_FILE_MB * 1024 * 1024 == 256 * 1024**2
 
 
 # --------------------------------------------------------------------------------------------

@@ -35,7 +35,10 @@ DEFAULT_QUALITY = {
 
 #: Size limit per input file, in megabytes (MiB): a larger file is refused unread, with one
 #: problem naming its size. The environment variable ``ANALYSIS_MAX_FILE_MB`` overrides it.
-MAX_FILE_MB = 1024
+#: 256 MiB holds about 1.6 million answers of a 20-question survey as CSV; reading takes
+#: about 8 times the file's size in memory (benchmarks/bench_validate.py), so the default
+#: keeps a study within 2 GB of memory per file.
+MAX_FILE_MB = 256
 
 #: Exclusion reasons, in the order the quality rules are applied (DESIGN.md section 8).
 #: The first four come from a survey platform's own metadata (``analysis.platforms``):

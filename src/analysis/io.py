@@ -33,7 +33,7 @@ Environment
 -----------
 ANALYSIS_MAX_FILE_MB
     The size limit per input file, in megabytes (MiB; fractions allowed). Default
-    :data:`analysis.config.MAX_FILE_MB` (1024, i.e. 1 GiB). A larger file is one problem
+    :data:`analysis.config.MAX_FILE_MB` (256 MiB). A larger file is one problem
     naming its size and the limit, and is not read.
 """
 
@@ -127,11 +127,32 @@ class Problem:
 
 
 def show_value(value: Any) -> str:
-    """A value quoted on one line (JSON escapes keep newlines out), cut to a readable length."""
+    """A value quoted on one line (JSON escapes keep newlines out), cut to a readable length.
+
+    Characters that a terminal or a text viewer would act on rather than show (controls,
+    format and bidi characters, line and paragraph separators) are written as ``\\uXXXX``:
+    a cell holding U+202E must not reverse the rest of the line that names it.
+    """
     text = str(value)
     if len(text) > _MAX_SHOWN:
         text = text[: _MAX_SHOWN - 1] + "\u2026"
-    return json.dumps(text, ensure_ascii=False)
+    return escape_invisible(json.dumps(text, ensure_ascii=False))
+
+
+def escape_invisible(text: str) -> str:
+    """``text`` with control, format, bidi and separator characters as ``\\uXXXX`` escapes.
+
+    Applied to every line the commands print (:func:`analysis.validate.printable`), so that
+    no input can move the cursor, clear the screen, reorder or split a message.
+    """
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in _UNPRINTABLE else c for c in text
+    )
+
+
+#: Unicode categories written as escapes: controls, format characters (bidi marks, zero
+#: widths), line and paragraph separators, unassigned and surrogate code points.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cn", "Cs"})
 
 
 @dataclass
@@ -237,9 +258,10 @@ def match_key(value: Any) -> str:
     """The form in which codebook text is compared: case-, space- and digit-insensitive.
 
     ``" Strongly  Agree "`` and ``"strongly agree"`` match; ``"٢"``, ``2`` and ``"2.0"`` all
-    become ``"2"``.
+    become ``"2"``; decomposed and composed forms of the same text (Unicode NFC) match.
     """
-    text = western_digits(cell_text(value))
+    # NFC first: a label typed with decomposed Arabic marks is the same text as its composed form.
+    text = unicodedata.normalize("NFC", western_digits(cell_text(value)))
     number = parse_number(text)
     if number is not None and math.isfinite(number):
         return cell_text(number)
@@ -1350,6 +1372,11 @@ def read_sav(path: Path, source_file: str | None = None) -> RawTable:
     import pyreadstat
 
     source_file = source_file or path.name
+    too_large = size_problem(path, source_file)
+    if too_large is not None:
+        table = RawTable(source_file=source_file, frame=_empty_frame())
+        table.problems.append(too_large)
+        return table
     try:
         frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=False, user_missing=True)
     except Exception as error:  # pyreadstat raises its own ReadstatError for corrupt files
@@ -1404,7 +1431,7 @@ def file_kind_problem(path: Path, source_file: str) -> Problem | None:
         mode = Path(path).stat().st_mode
     except FileNotFoundError:
         return Problem(source_file, None, None, None, "an existing file: it is missing")
-    except (OSError, RuntimeError) as error:  # permissions, a link loop
+    except (OSError, RuntimeError, ValueError) as error:  # permissions, a link loop, a NUL
         reason = getattr(error, "strerror", None) or str(error)
         return Problem(source_file, None, None, None, f"a readable file ({reason})")
     if stat.S_ISDIR(mode):
@@ -1423,9 +1450,11 @@ def study_path_problem(root: Path, path: Path, source_file: str) -> Problem | No
     followed: a link to ``/etc/passwd`` or a surveys folder linked from elsewhere is refused
     before a byte is read, so that no error line can quote a file outside the study.
     """
+    if "\x00" in str(path):
+        return Problem(source_file, None, None, None, "a file name without a NUL character")
     try:
         inside = Path(path).resolve().is_relative_to(Path(root).resolve())
-    except (OSError, RuntimeError) as error:  # a link loop
+    except (OSError, RuntimeError, ValueError) as error:  # a link loop
         return Problem(source_file, None, None, None, f"a readable file ({error})")
     if not inside:
         return Problem(

@@ -32,7 +32,15 @@ import numpy as np
 import pandas as pd
 
 from analysis import config
-from analysis.io import Problem, RawTable, match_key, parse_number, read_table, western_digits
+from analysis.io import (
+    Problem,
+    RawTable,
+    escape_invisible,
+    match_key,
+    parse_number,
+    read_table,
+    western_digits,
+)
 from analysis.study import (
     INTERVENTIONS_FILE,
     LANGUAGES,
@@ -41,6 +49,7 @@ from analysis.study import (
     is_inside_path,
     load_agencies,
     load_study_yml,
+    normal_path,
 )
 
 __all__ = [
@@ -77,7 +86,7 @@ _YEARS = (1900, 2200)
 _TIME = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?Z?"
 _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})" + _TIME)
 _DMY_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME)
-_CLOCK = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})")
+_CLOCK = re.compile(r"(?:(\d{1,6}):)?(\d{1,2}):(\d{2})")  # at most 999999 hours
 
 DATE_EXPECTED = "a date as YYYY-MM-DD or DD/MM/YYYY (or an Excel date), or blank"
 DURATION_EXPECTED = "a duration in seconds (or h:mm:ss) of 0 or more, or blank"
@@ -392,12 +401,21 @@ def empty_responses(study: Study | None) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _typed(tidy: str, values: list[Any], study: Study) -> Any:
+def _typed(tidy: str, values: Sequence[Any], study: Study, codes: np.ndarray | None = None) -> Any:
+    """The values of one tidy column in its dtype.
+
+    With ``codes``, ``values`` are the distinct values and the column is ``values[codes]``:
+    each distinct value is converted once, however many rows hold it.
+    """
     if tidy == "date":
-        return pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]").to_numpy()
-    if tidy in study.items or tidy in ("duration_s", "recommend"):
-        return np.asarray(values, dtype="float64")
-    return pd.array(values, dtype="string")
+        typed = pd.to_datetime(pd.Series(values, dtype=object)).astype("datetime64[ns]").to_numpy()
+    elif tidy in study.items or tidy in ("duration_s", "recommend"):
+        typed = np.asarray(values, dtype="float64")
+    else:
+        typed = pd.array(values, dtype="string")
+    if codes is None:
+        return typed
+    return typed.take(codes)
 
 
 def map_table(
@@ -425,6 +443,8 @@ def map_table(
         ``mapped`` in tidy columns (``source_file``, ``source_row`` included);
         ``raw_cells`` the raw text behind each tidy column, same index, for messages.
     """
+    from analysis.io import TEXT_DTYPE, text_or_na
+
     raw = table.frame
     problems: list[Problem] = []
     warnings: list[str] = []
@@ -453,42 +473,58 @@ def map_table(
         warnings.append(f"{table.source_file}: columns not used by study.yml: {shown}")
 
     n_rows = len(raw)
+    rows = np.asarray(raw.index, dtype="int64")
+    every_row = np.zeros(n_rows, dtype=np.intp)
+    # A raw column is factorised once and each distinct cell parsed once, so that a million
+    # rows cost a few thousand parses; the typed column is built from the distinct values.
     mapped: dict[str, Any] = {}
     raw_cells: dict[str, Any] = {}
     for spec in specs:
         header = found.get(spec.tidy)
-        cells = raw[header].astype(object).tolist() if header is not None else [""] * n_rows
-        # None marks "no such column": its problem is already listed once, on row 1.
-        raw_cells[spec.tidy] = cells if header is not None else [None] * n_rows
-        parsed = {value: spec.parse(value) for value in dict.fromkeys(cells)}
-        if header is not None:
-            for row, cell in zip(raw.index, cells, strict=True):
-                expected = parsed[cell][1]
-                if expected is not None:
-                    problems.append(Problem(table.source_file, int(row), header, cell, expected))
-        mapped[spec.tidy] = [parsed[cell][0] for cell in cells]
+        if header is None:
+            mapped[spec.tidy] = _typed(spec.tidy, [spec.parse("")[0]], study, every_row)
+            # NA marks "no such column": its problem is already listed once, on row 1.
+            raw_cells[spec.tidy] = pd.array([None], dtype=TEXT_DTYPE).take(every_row)
+            continue
+        column = raw[header]
+        raw_cells[spec.tidy] = column.array
+        if spec.parse is _text:  # text as it is, blank as NA, never a problem: no parse
+            mapped[spec.tidy] = text_or_na(column)
+            continue
+        codes, distinct = pd.factorize(column, use_na_sentinel=False)
+        distinct = distinct.tolist()
+        parsed = [spec.parse(value) for value in distinct]
+        bad = [code for code, (_, expected) in enumerate(parsed) if expected is not None]
+        if bad:
+            for at in np.flatnonzero(np.isin(codes, bad)):
+                code = codes[at]
+                problems.append(
+                    Problem(
+                        table.source_file, int(rows[at]), header, distinct[code], parsed[code][1]
+                    )
+                )
+        mapped[spec.tidy] = _typed(spec.tidy, [value for value, _ in parsed], study, codes)
 
     if study.columns.wave is None:
-        mapped["wave"] = [waves_of_source[0] if waves_of_source else pd.NA] * n_rows
-    mapped["source_file"] = [table.source_file] * n_rows
-    mapped["source_row"] = np.asarray(raw.index, dtype="int64")
+        wave = waves_of_source[0] if waves_of_source else pd.NA
+        mapped["wave"] = _typed("wave", [wave], study, every_row)
+    mapped["source_file"] = _typed("source_file", [table.source_file], study, every_row)
+    mapped["source_row"] = rows
     template = empty_responses(study)
     out: dict[str, Any] = {}
     for column, dtype in template.dtypes.items():
-        if column == "source_row":
+        if column in mapped:
             out[column] = mapped[column]
-        elif column in mapped:
-            out[column] = _typed(column, mapped[column], study)
         else:  # an optional field study.yml does not declare: absent for every row
             out[column] = _absent(dtype, n_rows)
     result = pd.DataFrame(out, columns=template.columns)
-    cells_frame = pd.DataFrame(raw_cells, index=result.index, dtype=object)
+    cells_frame = pd.DataFrame(raw_cells, index=result.index)
     return result, cells_frame, problems, warnings
 
 
 def _absent(dtype: Any, n_rows: int) -> Any:
     if isinstance(dtype, pd.StringDtype):
-        return pd.array([pd.NA] * n_rows, dtype="string")
+        return pd.array([pd.NA], dtype="string").take(np.zeros(n_rows, dtype=np.intp))
     return np.full(n_rows, np.nan if dtype.kind == "f" else np.datetime64("NaT"), dtype=dtype)
 
 
@@ -568,7 +604,8 @@ def schema_problems(
     import pandera.errors as pa_errors
 
     try:
-        schema.validate(frame, lazy=True)
+        # inplace: the schema coerces nothing, and a copy of a million rows costs memory.
+        schema.validate(frame, lazy=True, inplace=True)
     except pa_errors.SchemaErrors as error:
         cases = error.failure_cases
     except pa_errors.SchemaError as error:  # raised eagerly for some frame-level failures
@@ -587,11 +624,14 @@ def schema_problems(
         index = int(index)
         file = str(frame.at[index, "source_file"])
         row = int(frame.at[index, "source_row"])
-        raw_value = (
-            raw_cells.at[index, column] if column in raw_cells.columns else case.failure_case
-        )
-        if raw_value is None:  # the column is missing from this file, reported on row 1
-            continue
+        if column in raw_cells.columns:
+            raw_value = raw_cells.at[index, column]
+            if not isinstance(raw_value, str):  # the column is missing from this file,
+                continue  # reported on row 1
+        else:
+            raw_value = case.failure_case
+            if raw_value is None:
+                continue
         expected = _REQUIRED_TEXT.get(column, "a value") if check == "not_nullable" else check
         problems.append(Problem(file, row, raw_columns.get(column, column), raw_value, expected))
     return problems
@@ -607,7 +647,7 @@ def _sources(study: Study) -> list[tuple[str, str | None, list[str]]]:
     sources: dict[tuple[str, str | None], list[str]] = {}
     for name, wave in study.waves_by_name.items():
         for file in wave.files:
-            sources.setdefault((file, wave.sheet), []).append(name)
+            sources.setdefault((normal_path(file), wave.sheet), []).append(name)
     return [(file, sheet, names) for (file, sheet), names in sources.items()]
 
 
@@ -894,13 +934,13 @@ def load_interventions(
             for name, header in found.items()
         }
         errors: list[tuple[str, str]] = []  # (column, expected) of this row, in column order
-        agency_id, _ = parse_agency(cell["agency_id"])
+        agency_id, agency_error = parse_agency(cell["agency_id"])
         if (
             found["agency_id"]
             and known is not None
             and (pd.isna(agency_id) or agency_id not in known)
         ):
-            errors.append(("agency_id", AGENCY_EXPECTED))
+            errors.append(("agency_id", agency_error or AGENCY_EXPECTED))
         date, date_error = parse_date(cell["date"])
         if found["date"] and (date_error or pd.isna(date)):
             errors.append(("date", DATE_EXPECTED.removesuffix(", or blank")))
@@ -995,7 +1035,12 @@ def format_problems(problems: Sequence[Problem], cap: int = MAX_PRINTED_PER_COLU
         if len(group) > cap:
             where = f"{file}:{column}" if column is not None else file
             lines.append(f"{where}: ... and {len(group) - cap} more like this")
-    return lines
+    return [escape_invisible(line) for line in lines]
+
+
+def warning_lines(warnings: Sequence[str]) -> list[str]:
+    """Warnings as printed: ``warning: ...``, with invisible characters escaped."""
+    return [escape_invisible(f"warning: {warning}") for warning in warnings]
 
 
 def _summary(ingested: Ingested) -> str:
@@ -1029,8 +1074,8 @@ def run_validate(study_dir: Path) -> int:
         return 2
     for line in format_problems(ingested.problems):
         print(line, file=sys.stderr)
-    for warning in ingested.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    summary = _summary(ingested)
+    for line in warning_lines(ingested.warnings):
+        print(line, file=sys.stderr)
+    summary = escape_invisible(_summary(ingested))
     print(summary, file=sys.stderr if ingested.problems else sys.stdout)
     return 2 if ingested.problems else 0
