@@ -135,7 +135,7 @@ def test_when_the_baseline_is_built_then_every_report_and_the_results_exist(buil
     results = pd.read_csv(reports / "results.csv", encoding="utf-8-sig")
     assert list(results.columns) == [
         "agency_id", "phase", "wave", "scope", "code", "metric",
-        "estimate", "ci_low", "ci_high", "n", "p_value", "p_adj",
+        "estimate", "ci_low", "ci_high", "n", "p_value", "p_adj", "p_adj_method",
     ]  # fmt: skip
     assert set(results["phase"]) == {"baseline", "intervention", "impact"}
     assert {"index", "top2box", "alpha", "nps", "n"} <= set(results["metric"])

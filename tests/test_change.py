@@ -11,6 +11,7 @@ import pingouin as pg
 import pytest
 
 from analysis.change import (
+    HOLM_METRIC,
     adjust_across_agencies,
     adjust_within_agency,
     change_table,
@@ -205,12 +206,13 @@ def test_when_change_table_built_then_rows_follow_the_results_contract() -> None
     )
     assert list(table.columns) == [
         "agency_id", "phase", "wave", "scope", "code", "metric",
-        "estimate", "ci_low", "ci_high", "n", "p_value", "p_adj",
+        "estimate", "ci_low", "ci_high", "n", "p_value", "p_adj", "p_adj_method",
     ]  # fmt: skip
     assert set(table["phase"]) == {"impact"} and set(table["wave"]) == {""}
     a1 = table[table["agency_id"] == "A1"]
-    # outcome (4 metrics) + dimension (3, no top-2-box) + 3 items (4 each); SAT not repeated.
-    assert len(a1) == 4 + 3 + 12
+    # outcome (4 metrics and its Holm row) + dimension (3, no top-2-box) + 3 items (4 each);
+    # SAT not repeated.
+    assert len(a1) == 5 + 3 + 12
     assert set(a1.loc[a1["scope"] == "item", "code"]) == {"Q1", "Q2", "Q3"}
     assert a1.loc[a1["scope"] == "outcome", "code"].unique().tolist() == ["SAT"]
     assert set(a1.loc[a1["scope"] == "dimension", "metric"]) == {"index_diff", "hedges_g", "mwu"}
@@ -237,7 +239,28 @@ def test_when_change_table_built_then_p_adj_is_holm_over_the_agencys_index_diffs
     expected = np.empty_like(p)
     expected[order] = stepped
     np.testing.assert_allclose(a1["p_adj"].to_numpy(), expected)
-    assert table.loc[table["metric"] != "index_diff", "p_adj"].isna().all()
+    assert set(a1["p_adj_method"]) == {"holm"}
+    others = ~table["metric"].isin(["index_diff", HOLM_METRIC])
+    assert table.loc[others, "p_adj"].isna().all()
+    assert (table.loc[others, "p_adj_method"] == "").all()
+
+
+def test_when_change_table_built_then_the_outcomes_holm_value_has_a_row_of_its_own() -> None:
+    table = change_table(
+        _responses(),
+        items=["Q1", "Q2", "Q3", "SAT"],
+        dimensions={"D1": ["Q1", "Q2", "Q3"]},
+        outcome="SAT",
+        scale_min=1,
+        scale_max=5,
+    )
+    a1 = table[(table["agency_id"] == "A1") & (table["scope"] == "outcome")].set_index("metric")
+    headline, holm = a1.loc["index_diff"], a1.loc[HOLM_METRIC]
+    columns = ["code", "estimate", "ci_low", "ci_high", "n", "p_value", "p_adj", "p_adj_method"]
+    assert holm[columns].tolist() == headline[columns].tolist()
+    # Suppressed agency: the Holm row is there, empty, with its n and no method.
+    a2 = table[(table["agency_id"] == "A2") & (table["metric"] == HOLM_METRIC)].iloc[0]
+    assert np.isnan(a2["p_adj"]) and a2["p_adj_method"] == "" and a2["n"] == 20
 
 
 def test_when_agency_wave_small_then_rows_kept_with_nan_estimate_and_true_n() -> None:
@@ -251,8 +274,9 @@ def test_when_agency_wave_small_then_rows_kept_with_nan_estimate_and_true_n() ->
         min_report_n=10,
     )
     a2 = table[table["agency_id"] == "A2"]
-    assert len(a2) == 8
+    assert len(a2) == 9  # outcome: 4 metrics and its Holm row; Q1: 4 metrics
     assert a2["estimate"].isna().all() and a2["p_adj"].isna().all()
+    assert (a2["p_adj_method"] == "").all()
     assert set(a2["n"]) == {20}
 
 

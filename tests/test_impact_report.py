@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from report_checks import assert_stakeholder_html
+from statsmodels.stats.multitest import multipletests
 
+from analysis.change import HOLM_METRIC
 from analysis.impact import (
     ImpactReport,
     agency_change_rows,
@@ -122,13 +124,64 @@ def test_when_one_agencys_changes_are_computed_then_they_equal_its_rows_of_the_f
         pd.testing.assert_frame_equal(got, expected)
 
 
-def test_when_headline_p_is_adjusted_then_it_is_bh_across_agencies(small_data):
+def test_when_headline_p_is_adjusted_then_it_is_bh_across_the_programme_agencies_only(
+    small_data,
+):
     from statsmodels.stats.multitest import multipletests
 
+    programme = small_data.agencies.loc[small_data.agencies["group"] == "programme", "agency_id"]
     rows = outcome_change_rows(small_data)
     headline = rows[rows["metric"] == "index_diff"].dropna(subset=["p_value"])
-    expected = multipletests(headline["p_value"], method="fdr_bh")[1]
-    np.testing.assert_allclose(headline["p_adj"], expected, rtol=1e-12)
+    family = headline[headline["agency_id"].isin(programme)]
+    assert 0 < len(family) < len(headline)  # the comparison agency AG04 is left out
+    expected = multipletests(family["p_value"], method="fdr_bh")[1]
+    np.testing.assert_allclose(family["p_adj"], expected, rtol=1e-12)
+    assert set(family["p_adj_method"]) == {"bh"}
+    outside = headline[~headline["agency_id"].isin(programme)]
+    assert outside["p_adj"].isna().all() and (outside["p_adj_method"] == "").all()
+
+
+def test_when_results_rows_are_written_then_p_adj_method_names_the_family_of_every_p_adj(
+    small_data,
+):
+    rows = change_rows(small_data)
+    assert list(rows.columns)[-1] == "p_adj_method"
+    has_p_adj = rows["p_adj"].notna()
+    assert set(rows.loc[has_p_adj, "p_adj_method"]) == {"holm", "bh"}
+    assert (rows.loc[~has_p_adj, "p_adj_method"] == "").all()
+    headline = (rows["scope"] == "outcome") & (rows["metric"] == "index_diff") & has_p_adj
+    programme = rows["agency_id"].isin(
+        small_data.agencies.loc[small_data.agencies["group"] == "programme", "agency_id"]
+    )
+    assert set(rows.loc[headline & programme, "p_adj_method"]) == {"bh"}
+    assert set(rows.loc[headline & ~programme, "p_adj_method"]) == {"holm"}
+    assert set(rows.loc[has_p_adj & ~headline, "p_adj_method"]) == {"holm"}
+    # The outcome's within-agency Holm value is published on its own row, not overwritten:
+    # it is the Holm adjustment of the agency's whole family of index changes.
+    for agency_id, agency in rows.loc[rows["metric"] == "index_diff"].groupby("agency_id"):
+        family = agency.dropna(subset=["p_value"])
+        if family.empty:
+            continue
+        expected = multipletests(family["p_value"], method="holm")[1]
+        outcome = (family["scope"] == "outcome").to_numpy()
+        holm = rows.loc[(rows["agency_id"] == agency_id) & (rows["metric"] == HOLM_METRIC)]
+        assert holm["p_adj"].item() == pytest.approx(expected[outcome].item(), rel=1e-12)
+        assert holm["p_adj_method"].item() == "holm"
+
+
+def test_when_a_comparison_agency_is_reported_then_its_verdict_reads_its_holm_value(small_data):
+    report = ImpactReport(small_data, "AG04", "en")  # the comparison agency
+    diff = report.headline["diff"]
+    holm = report.changes.loc[report.changes["metric"] == HOLM_METRIC].iloc[0]
+    assert diff["p_adj_method"] == "holm" and diff["p_adj"] == holm["p_adj"]
+    assert report.findings()[0].endswith(", adjusted within the agency).")
+    programme_findings = ImpactReport(small_data, "AG01", "en").findings()
+    assert programme_findings[0].endswith(", adjusted across the programme agencies).")
+    methods = " ".join(part.data for part in report.methods())
+    assert "This is a comparison agency" in methods and "(Holm)" in methods
+    programme = " ".join(part.data for part in ImpactReport(small_data, "AG01", "en").methods())
+    assert "the comparison agencies are the control" in programme
+    assert "95 of 100 repeated surveys" in programme
 
 
 def test_when_the_demo_agency_is_set_against_comparison_agencies_then_did_is_the_difference(

@@ -198,9 +198,27 @@ def test_when_items_have_missing_answers_then_alpha_and_its_interval_use_complet
     result = cronbach_alpha(CRONBACH_WIDE_MISSING, min_report_n=5)
 
     assert result.alpha == pytest.approx(alpha)
-    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), abs=1e-3)
+    assert (result.ci_low, result.ci_high) == pytest.approx((low, high), rel=1e-12)
     assert result.n == 9  # three respondents have a missing item
     assert not result.low_reliability
+
+
+def test_when_the_alpha_interval_is_published_then_every_digit_is_feldts_unrounded():
+    # Feldt, Woodruff & Salih (1987): [1 - (1 - a) F_0.975(n-1, (n-1)(k-1)),
+    # 1 - (1 - a) F_0.025(n-1, (n-1)(k-1))], here n = 15, k = 10, computed independently with
+    # the F quantiles from the cumulative side (ppf) rather than the survival side (isf).
+    alpha = 0.5917188485995826
+    low = 1 - (1 - alpha) * stats.f.ppf(0.975, 14, 126)
+    high = 1 - (1 - alpha) * stats.f.ppf(0.025, 14, 126)
+    result = cronbach_alpha(CRONBACH_LIKERT)
+    assert result.ci_low == pytest.approx(low, rel=1e-12)
+    assert result.ci_high == pytest.approx(high, rel=1e-12)
+    # pingouin's interval is the same one rounded to 3 decimals: [0.195, 0.84].
+    assert round(result.ci_low, 3) == 0.195 and round(result.ci_high, 3) == 0.84
+    assert result.ci_low != 0.195 and result.ci_high != 0.84
+    # A 90% interval lies inside the 95% one.
+    narrower = cronbach_alpha(CRONBACH_LIKERT, confidence=0.90)
+    assert result.ci_low < narrower.ci_low < narrower.ci_high < result.ci_high
 
 
 def test_when_items_do_not_hang_together_then_alpha_is_flagged_below_0_7():

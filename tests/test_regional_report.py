@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from report_checks import assert_stakeholder_html
+from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.multitest import multipletests
 
-from analysis import change, regional
+from analysis import change, i18n, impact, regional
+from analysis.measures import RESULT_COLUMNS
 from analysis.regional import RegionalReport
 from analysis.report import check_self_contained
 
@@ -38,11 +40,39 @@ def test_when_the_demo_study_is_pooled_then_the_planted_programme_effect_is_in_t
 
 def test_when_the_demo_study_is_compared_then_the_did_interval_covers_the_planted_did(demo_data):
     truth = _truth(demo_data)["did_outcome_index"]["reportable"]
-    did = regional.regional_numbers(demo_data).did.result
-    assert did.n_programme_clusters == 23 and did.n_comparison_clusters == 6
+    summary = regional.regional_numbers(demo_data).did
+    did = summary.result
+    assert did.k_programme == 23 and did.k_comparison == 6
     assert did.ci_low <= truth <= did.ci_high
-    # The wild cluster bootstrap with 6 comparison clusters is wider than CR1 (few clusters).
-    assert did.ci_high - did.ci_low > did.ci_high_cr1 - did.ci_low_cr1
+    assert did.ci_low > 0  # the planted ~6-point effect is detected with 6 comparison agencies
+    # Every one of the C(29, 6) relabellings was enumerated for the randomisation test.
+    assert did.enumerated and did.relabellings == 475020 and did.p_randomisation < 0.05
+    # The sensitivity fit is the respondent-level model with agency fixed effects.
+    assert summary.sensitivity.agency_effects and summary.sensitivity.n == summary.answers
+
+
+def test_when_the_did_is_estimated_then_it_is_the_unweighted_mean_of_agency_changes(demo_data):
+    # DESIGN.md section 4: programme agencies' mean change minus comparison agencies' mean
+    # change, agencies weighted equally, suppressed agencies left out; Welch on the changes.
+    numbers = regional.regional_numbers(demo_data)
+    kept = numbers.league.loc[~numbers.league["suppressed"]]
+    programme = kept.loc[kept["group"] == "programme", "change"]
+    comparison = kept.loc[kept["group"] == "comparison", "change"]
+    did = numbers.did.result
+    assert did.estimate == pytest.approx(programme.mean() - comparison.mean(), rel=1e-12)
+    welch = stats.ttest_ind(programme, comparison, equal_var=False)
+    ci = welch.confidence_interval()
+    assert (did.ci_low, did.ci_high) == pytest.approx((ci.low, ci.high), rel=1e-12)
+    assert did.p_value == pytest.approx(welch.pvalue, rel=1e-12)
+    rows = regional.regional_results(demo_data).set_index(["agency_id", "metric"])
+    row = rows.loc[("ALL", "did")]
+    assert row["estimate"] == pytest.approx(did.estimate, rel=1e-12)
+    assert row["n"] == 29 and row["p_value"] == pytest.approx(did.p_value)
+    assert rows.loc[("ALL", "did_randomisation"), "p_value"] == did.p_randomisation
+    assert pd.isna(rows.loc[("ALL", "did_randomisation"), "ci_low"])
+    fe = numbers.did.sensitivity
+    assert rows.loc[("ALL", "did_fe"), "estimate"] == pytest.approx(fe.estimate)
+    assert rows.loc[("ALL", "did_fe"), "n"] == fe.n
 
 
 def test_when_change_is_regressed_on_coverage_then_the_slope_has_the_planted_sign(demo_data):
@@ -102,11 +132,53 @@ def test_when_agencies_are_pooled_then_the_result_equals_statsmodels_combine_eff
     assert results.loc[("ALL", "pooled_g"), "ci_low"] == pytest.approx(ci[0])
 
 
-def test_when_changes_are_compared_across_agencies_then_p_adj_is_benjamini_hochberg(demo_data):
+def test_when_changes_are_compared_across_agencies_then_p_adj_is_bh_over_programme_only(
+    demo_data,
+):
     league = regional.regional_numbers(demo_data).league
     reported = league.loc[~league["suppressed"]]
-    expected = multipletests(reported["p_value"], method="fdr_bh")[1]
-    np.testing.assert_allclose(reported["p_adj"], expected, rtol=1e-12)
+    programme = reported.loc[reported["group"] == "programme"]
+    expected = multipletests(programme["p_value"], method="fdr_bh")[1]
+    np.testing.assert_allclose(programme["p_adj"], expected, rtol=1e-12)
+    assert set(programme["p_adj_method"]) == {"bh"}
+    # A comparison agency is the control: its reading uses its own within-agency Holm value,
+    # the one its impact report uses, not a place in the programme agencies' BH family.
+    comparison = reported.loc[reported["group"] == "comparison"].set_index("agency_id")
+    assert set(comparison["p_adj_method"]) == {"holm"}
+    outcome_rows = impact.outcome_change_rows(demo_data)
+    for agency_id, row in comparison.iterrows():
+        own = impact.agency_change_rows(demo_data, agency_id, outcome_rows)
+        holm = own.loc[own["metric"] == change.HOLM_METRIC].iloc[0]
+        assert row["p_adj"] == pytest.approx(holm["p_adj"], rel=1e-12)
+        assert (
+            row["direction"]
+            == change.verdict(
+                row["change_low"], row["change_high"], row["g"], holm["p_adj"]
+            ).direction
+        )
+
+
+def test_when_the_did_is_read_then_the_words_never_disagree_with_its_interval():
+    from analysis.meta import AgencyLevelDidResult
+
+    def result(low: float, high: float, p_randomisation: float, enumerated: bool = True):
+        return AgencyLevelDidResult(
+            (low + high) / 2, 1.0, 10.0, 2.0, low, high, 0.04, p_randomisation,
+            100, enumerated, 5.0, 1.0, 3.0, 3.0, 20, 6,
+        )  # fmt: skip
+
+    assert regional.did_reading(result(1.0, 9.0, 0.01)) == "up"
+    assert regional.did_reading(result(-9.0, -1.0, 0.01)) == "down"
+    assert regional.did_reading(result(-1.0, 9.0, 0.01)) == "unclear"
+    assert regional.did_reading(result(1.0, 9.0, 0.20)) == "not_confirmed"
+    assert regional.did_reading(result(1.0, 9.0, float("nan"), enumerated=False)) == "up"
+    for low, high in [(1.0, 9.0), (-9.0, -1.0), (-1.0, 9.0), (-9.0, 1.0)]:
+        for p in (0.01, 0.2):
+            reading = regional.did_reading(result(low, high, p))
+            excludes_zero = low > 0 or high < 0
+            assert (reading in ("up", "down", "not_confirmed")) == excludes_zero
+            assert reading != "up" or low > 0
+            assert reading != "down" or high < 0
 
 
 def test_when_ranks_are_simulated_then_intervals_hold_the_rank_and_repeat(small_data):
@@ -145,7 +217,9 @@ def test_when_fewer_than_two_comparison_agencies_then_no_did_and_the_report_says
     numbers = regional.regional_numbers(small_data)
     assert numbers.did is None
     results = regional.regional_results(small_data).set_index(["agency_id", "metric"])
-    assert pd.isna(results.loc[("ALL", "did"), "estimate"])
+    for metric in ("did", "did_randomisation", "did_fe"):
+        assert pd.isna(results.loc[("ALL", metric), "estimate"])
+        assert pd.isna(results.loc[("ALL", metric), "ci_low"])
     assert any("cannot be attributed" in s for s in RegionalReport(small_data, "en").findings())
 
 
@@ -157,7 +231,11 @@ def test_when_no_agency_improves_then_no_best_practice_is_singled_out(small_data
 def test_when_results_rows_are_written_then_all_rows_follow_the_contract(small_data):
     rows = regional.regional_results(small_data)
     overall = rows.loc[rows["agency_id"] == "ALL"]
-    assert {"pooled_g", "i2", "tau2", "did"} <= set(overall["metric"])
+    assert {"pooled_g", "i2", "tau2", "did", "did_randomisation", "did_fe"} <= set(
+        overall["metric"]
+    )
+    assert list(rows.columns) == list(RESULT_COLUMNS)
+    assert rows["p_adj"].isna().all() and (rows["p_adj_method"] == "").all()
     assert (rows["phase"] == "regional").all()
     assert (overall["code"] == small_data.outcome).all()
     assert set(rows.loc[rows["agency_id"] != "ALL", "agency_id"]) == set(
@@ -246,3 +324,21 @@ def test_when_a_built_regional_report_opens_then_it_renders_and_passes_axe(
     assert result["direction"] == ("rtl" if lang == "ar" else "ltr")
     assert result["images"] >= 4 and result["imagesLoaded"]
     assert 3 <= result["findings"] <= 5
+
+
+def test_when_the_demo_did_is_written_then_it_names_welch_the_randomisation_and_what_it_covers(
+    demo_data,
+):
+    report = RegionalReport(demo_data, "en")
+    did = regional.regional_numbers(demo_data).did.result
+    sentence = report.did_sentence()
+    assert "23 programme agencies" in sentence and "6 comparison agencies" in sentence
+    assert f"(Welch, {i18n.fmt_p(did.p_value)})" in sentence
+    assert "475,020 ways of labelling" in sentence
+    assert sentence.endswith("improved more than the comparison agencies.")
+    methods = html.unescape(" ".join(part.data for part in report.methods()))
+    assert "average effect over agencies like these" in methods
+    assert "rank interval covers that agency's true rank" in methods
+    assert "comparison agencies are the control" in methods
+    table = " ".join(part.data for part in report.did_section())
+    assert "agency fixed effects" in table and "randomisation test" in table

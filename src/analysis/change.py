@@ -29,6 +29,7 @@ from analysis.measures import (
 from analysis.meta import hedges_g_variance
 
 __all__ = [
+    "HOLM_METRIC",
     "Verdict",
     "adjust_across_agencies",
     "adjust_within_agency",
@@ -40,6 +41,10 @@ __all__ = [
 ]
 
 _Z_95 = stats.norm.isf(0.025)
+
+#: Metric of the row that keeps the outcome's within-agency Holm value (results.csv), so that
+#: the headline's cross-agency adjustment of the ``index_diff`` row does not overwrite it.
+HOLM_METRIC = "index_diff_holm"
 
 
 def _answers(values: Any) -> np.ndarray:
@@ -356,9 +361,13 @@ def change_table(
     ``min_report_n`` answers in either wave keeps its row with NaN estimate and the true n.
 
     ``p_adj`` is filled on ``index_diff`` rows only: Holm within the agency over the family
-    of its non-suppressed ``index_diff`` p-values (outcome + dimensions + items). The
-    Benjamini-Hochberg adjustment of the headline comparison across agencies is
-    :func:`adjust_across_agencies`.
+    of its non-suppressed ``index_diff`` p-values (outcome + dimensions + items), and
+    ``p_adj_method`` is ``"holm"`` wherever ``p_adj`` is filled (empty elsewhere). The
+    outcome's Holm value is repeated on a row of its own, metric :data:`HOLM_METRIC`
+    (``index_diff_holm``: the outcome's ``index_diff`` estimate, interval, n and p with its
+    Holm ``p_adj``), because the headline comparison's ``p_adj`` is replaced by the
+    Benjamini-Hochberg value across the programme agencies
+    (:func:`adjust_across_agencies`, :mod:`analysis.impact`).
 
     Parameters
     ----------
@@ -413,9 +422,15 @@ def change_table(
         adjusted = adjust_within_agency([row["p_value"] for row in family])
         for row, p_adj in zip(family, adjusted, strict=True):
             row["p_adj"] = p_adj
+            row["p_adj_method"] = "holm" if math.isfinite(p_adj) else ""
+        outcome_row = next(row for row in family if row["scope"] == "outcome")
+        agency_rows.insert(
+            agency_rows.index(outcome_row) + 1, {**outcome_row, "metric": HOLM_METRIC}
+        )
         rows += agency_rows
 
     table = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    table["p_adj_method"] = table["p_adj_method"].fillna("").astype(object)
     table = table.astype(
         {
             "estimate": "float64",

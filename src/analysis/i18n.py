@@ -434,21 +434,29 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "impact_headline_up": {
         "en": "Satisfaction rose from {before} to {after}: a change of {change} points "
-        "{interval} ({p}, adjusted across agencies).",
-        "ar": "ارتفع الرضا من {before} إلى {after}: تغير قدره {change} نقطة {interval} "
-        "({p} بعد التعديل عبر الجهات).",
+        "{interval} ({p}, {adjusted}).",
+        "ar": "ارتفع الرضا من {before} إلى {after}: تغير قدره {change} نقطة {interval} ({p} "
+        "{adjusted}).",
     },
     "impact_headline_down": {
         "en": "Satisfaction fell from {before} to {after}: a change of {change} points "
-        "{interval} ({p}, adjusted across agencies).",
-        "ar": "انخفض الرضا من {before} إلى {after}: تغير قدره {change} نقطة {interval} "
-        "({p} بعد التعديل عبر الجهات).",
+        "{interval} ({p}, {adjusted}).",
+        "ar": "انخفض الرضا من {before} إلى {after}: تغير قدره {change} نقطة {interval} ({p} "
+        "{adjusted}).",
     },
     "impact_headline_flat": {
-        "en": "No clear change in satisfaction: {before} at baseline and {after} at follow-up, "
-        "a change of {change} points {interval} ({p}, adjusted across agencies).",
+        "en": "No clear change in satisfaction: {before} at baseline and {after} at "
+        "follow-up, a change of {change} points {interval} ({p}, {adjusted}).",
         "ar": "لا تغير واضح في الرضا: {before} في القياس القبلي و{after} في القياس البعدي، "
-        "بتغير قدره {change} نقطة {interval} ({p} بعد التعديل عبر الجهات).",
+        "بتغير قدره {change} نقطة {interval} ({p} {adjusted}).",
+    },
+    "adjusted_across_programme": {
+        "en": "adjusted across the programme agencies",
+        "ar": "بعد التعديل عبر الجهات المشمولة بالبرنامج",
+    },
+    "adjusted_within_agency": {
+        "en": "adjusted within the agency",
+        "ar": "بعد التعديل داخل الجهة",
     },
     "impact_effect_size": {
         "en": "The size of the change is {size} (Hedges' g = {g} {interval}).",
@@ -470,11 +478,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "الإجابات أقل من أن تسمح بمقارنة جوانب الخدمة.",
     },
     "impact_did": {
-        "en": "Comparison agencies, which did not receive the programme, changed by {comparison} "
-        "points on average ({k} agencies); this agency's change exceeds theirs by {did} points "
-        "{interval}.",
-        "ar": "تغيرت جهات المقارنة التي لم يشملها البرنامج بمتوسط {comparison} نقطة ({k} جهات)؛ "
-        "ويزيد تغير هذه الجهة على تغيرها بمقدار {did} نقطة {interval}.",
+        "en": "Comparison agencies, which did not receive the programme, changed by "
+        "{comparison} points on average ({k} agencies); this agency's change minus "
+        "theirs is {did} points {interval}.",
+        "ar": "تغيرت جهات المقارنة التي لم يشملها البرنامج بمتوسط {comparison} نقطة ({k} "
+        "جهات)؛ ويبلغ تغير هذه الجهة مطروحًا منه تغيرها {did} نقطة {interval}.",
     },
     "impact_no_comparison": {
         "en": "Without comparison agencies, this change happened after the programme but cannot "
@@ -588,10 +596,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col_share_followup": {"en": "Follow-up (%)", "ar": "البعدي (%)"},
     "col_diff_pp": {"en": "Difference (points)", "ar": "الفرق (نقاط)"},
     "reading_did": {
-        "en": "Against the {k} comparison agencies, this agency's change is {did} points "
-        "{interval} larger (difference-in-differences).",
-        "ar": "مقارنة بـ{k} جهات مقارنة، يزيد تغير هذه الجهة بمقدار {did} نقطة {interval} "
-        "(الفرق في الفروق).",
+        "en": "Against the {k} comparison agencies, this agency's change minus theirs is "
+        "{did} points {interval} (difference-in-differences).",
+        "ar": "مقارنة بـ{k} جهات مقارنة، يبلغ تغير هذه الجهة مطروحًا منه تغيرها {did} نقطة "
+        "{interval} (الفرق في الفروق).",
     },
     "reading_is_comparison": {
         "en": "This is a comparison agency: it did not receive the programme, and its change "
@@ -599,13 +607,39 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "هذه جهة مقارنة لم يشملها البرنامج، ويبيّن تغيرها كيف تحرك الرضا من دونه.",
     },
     "methods_impact_adjust": {
-        "en": "The headline change is adjusted for the number of agencies compared "
-        "(Benjamini-Hochberg); the changes of the parts of the service and of the questions are "
-        "adjusted within the agency (Holm). A change is called an improvement or a decline only "
-        "when its interval excludes zero and its adjusted p-value is below 0.05.",
-        "ar": "يُعدَّل التغير الرئيسي لعدد الجهات المقارنة (بنجاميني-هوشبرغ)، وتُعدَّل تغيرات "
-        "جوانب الخدمة والأسئلة داخل الجهة (هولم). ولا يوصف التغير بالتحسن أو التراجع إلا إذا "
-        "استبعدت فترته الصفر وكانت قيمته الاحتمالية المعدلة أقل من 0.05.",
+        "en": "The headline change is adjusted for the number of programme agencies compared "
+        "(Benjamini-Hochberg across the programme agencies only: the comparison "
+        "agencies are the control, not tested for a programme effect, so they are not "
+        "in this family); the changes of the parts of the service and of the questions "
+        "are adjusted within the agency (Holm). A change is called an improvement or a "
+        "decline only when its interval excludes zero and its adjusted p-value is below "
+        "0.05.",
+        "ar": "يُعدَّل التغير الرئيسي لعدد الجهات المشمولة بالبرنامج (بنجاميني-هوشبرغ على "
+        "الجهات المشمولة بالبرنامج وحدها: فجهات المقارنة هي الضابط ولا تُختبر لأثر "
+        "البرنامج، لذلك لا تدخل في هذه المجموعة)، وتُعدَّل تغيرات جوانب الخدمة والأسئلة "
+        "داخل الجهة (هولم). ولا يوصف التغير بالتحسن أو التراجع إلا إذا استبعدت فترته "
+        "الصفر وكانت قيمته الاحتمالية المعدلة أقل من 0.05.",
+    },
+    "methods_impact_adjust_comparison": {
+        "en": "This is a comparison agency: it is the control of the programme comparison, "
+        "not tested for a programme effect, so it is outside the Benjamini-Hochberg "
+        "adjustment across the programme agencies; its changes, the headline included, "
+        "are adjusted within the agency (Holm). A change is called an improvement or a "
+        "decline only when its interval excludes zero and its adjusted p-value is below "
+        "0.05.",
+        "ar": "هذه جهة مقارنة: فهي الضابط في المقارنة مع البرنامج ولا تُختبر لأثر البرنامج، "
+        "لذلك لا تدخل في تعديل بنجاميني-هوشبرغ على الجهات المشمولة بالبرنامج، وتُعدَّل "
+        "تغيراتها، ومنها التغير الرئيسي، داخل الجهة (هولم). ولا يوصف التغير بالتحسن أو "
+        "التراجع إلا إذا استبعدت فترته الصفر وكانت قيمته الاحتمالية المعدلة أقل من "
+        "0.05.",
+    },
+    "methods_interval_change": {
+        "en": "The 95% interval of an agency's change is built to cover, in 95 of 100 "
+        "repeated surveys, that agency's true change: the change in the average answer "
+        "of all its beneficiaries, not only of those interviewed.",
+        "ar": "فترة الثقة 95% لتغير الجهة مصمَّمة لتغطي في 95 من كل 100 مسح مكرر التغيرَ "
+        "الحقيقي لتلك الجهة: أي التغير في متوسط إجابات جميع مستفيديها لا المستجيبين "
+        "فقط.",
     },
     "methods_mix": {
         "en": "To separate a change in who answered from a change in satisfaction, the follow-up "
@@ -616,11 +650,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "ونوع الزيارة؛ ويبيّن الحجم الفعلي للعينة كلفة الأوزان.",
     },
     "methods_did": {
-        "en": "The difference-in-differences subtracts the comparison agencies' average change; "
-        "its interval treats the agency's counterfactual as a new comparison agency (t "
-        "distribution with one fewer degree of freedom than comparison agencies).",
-        "ar": "يطرح الفرق في الفروق متوسط تغير جهات المقارنة، وتعامل فترته التغيرَ المفترض "
-        "للجهة كجهة مقارنة جديدة (توزيع t بدرجات حرية تقل بواحد عن عدد جهات المقارنة).",
+        "en": "The difference-in-differences subtracts the comparison agencies' average "
+        "change; its interval covers this agency's change beyond the change of a "
+        "comparison agency like these, treating the agency's counterfactual as a new "
+        "comparison agency (t distribution with one fewer degree of freedom than "
+        "comparison agencies).",
+        "ar": "يطرح الفرق في الفروق متوسط تغير جهات المقارنة، وتغطي فترته تغير هذه الجهة "
+        "زيادةً على تغير جهة مقارنة مماثلة، إذ تعامل التغيرَ المفترض للجهة كجهة مقارنة "
+        "جديدة (توزيع t بدرجات حرية تقل بواحد عن عدد جهات المقارنة).",
     },
     # ======================= intervention report =======================
     # --- header and section headings -------------------------------------------------------
@@ -903,22 +940,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "أثر البرنامج.",
     },
     "regional_did": {
-        "en": "The satisfaction index changed by {programme} points in the programme agencies "
-        "and by {comparison} points in the {k_comparison} comparison agencies: a "
-        "difference-in-differences of {did} points {interval} ({p}).",
-        "ar": "تغيّر مؤشر الرضا بمقدار {programme} نقطة في الجهات المشمولة بالبرنامج، وبمقدار "
-        "{comparison} نقطة في جهات المقارنة (وعددها {k_comparison}): أي فرق في الفروق قدره "
-        "{did} نقطة {interval} ({p}).",
+        "en": "The satisfaction index changed by {programme} points on average in the "
+        "{k_programme} programme agencies and by {comparison} points in the "
+        "{k_comparison} comparison agencies, each agency counting once: a "
+        "difference-in-differences of {did} points {interval} (Welch, {p}).",
+        "ar": "تغيّر مؤشر الرضا بمتوسط {programme} نقطة في الجهات المشمولة بالبرنامج (وعددها "
+        "{k_programme})، وبمقدار {comparison} نقطة في جهات المقارنة (وعددها "
+        "{k_comparison})، مع احتساب كل جهة مرة واحدة: أي فرق في الفروق قدره {did} نقطة "
+        "{interval} (ويلش، {p}).",
+    },
+    "regional_did_randomisation": {
+        "en": "A randomisation test over the {relabellings} ways of labelling the agencies "
+        "gives {p}.",
+        "ar": "ويعطي اختبار عشوائي على الطرق الممكنة لتسمية الجهات (وعددها {relabellings}) "
+        "قيمة {p}.",
     },
     "regional_did_clear": {
         "en": "The programme agencies improved more than the comparison agencies.",
         "ar": "تحسّنت الجهات المشمولة بالبرنامج أكثر من جهات المقارنة.",
+    },
+    "regional_did_clear_down": {
+        "en": "The programme agencies changed less than the comparison agencies.",
+        "ar": "كان تغير الجهات المشمولة بالبرنامج أقل من تغير جهات المقارنة.",
     },
     "regional_did_unclear": {
         "en": "The interval includes zero: with only {k_comparison} comparison agencies, the "
         "programme's extra gain over the change that happened anyway is not yet clear.",
         "ar": "تتضمن الفترة الصفر: ومع وجود {k_comparison} فقط من جهات المقارنة، لم تتضح بعدُ "
         "الزيادة التي أضافها البرنامج على التغير الذي كان سيحدث على أي حال.",
+    },
+    "regional_did_not_confirmed": {
+        "en": "The interval excludes zero, but the randomisation test does not confirm it at "
+        "the 5% level: with only {k_comparison} comparison agencies, the difference "
+        "between the programme and comparison agencies is not yet clear.",
+        "ar": "تستبعد الفترة الصفر لكن الاختبار العشوائي لا يؤكد ذلك عند مستوى 5%: ومع وجود "
+        "{k_comparison} فقط من جهات المقارنة، لم يتضح بعدُ الفرق بين الجهات المشمولة "
+        "بالبرنامج وجهات المقارنة.",
     },
     "regional_no_did": {
         "en": "Fewer than two comparison agencies have enough answers in both waves, so the "
@@ -1057,10 +1114,22 @@ STRINGS: dict[str, dict[str, str]] = {
     "name_comparison": {"en": "{name} (comparison)", "ar": "{name} (مقارنة)"},
     # --- tables --------------------------------------------------------------------------------
     "col_reading_bh": {
-        "en": "Reading (p, BH-adjusted)",
-        "ar": "القراءة (p بعد تعديل BH)",
+        "en": "Reading (adjusted p)",
+        "ar": "القراءة (p المعدلة)",
     },
     "reading_with_p": {"en": "{verdict} ({p})", "ar": "{verdict} ({p})"},
+    "reading_with_p_family": {
+        "en": "{verdict} ({p}, {family})",
+        "ar": "{verdict} ({p}، {family})",
+    },
+    "family_bh": {
+        "en": "BH",
+        "ar": "BH",
+    },
+    "family_holm": {
+        "en": "Holm",
+        "ar": "هولم",
+    },
     "col_rank_interval": {"en": "Rank [95% interval]", "ar": "الترتيب [فترة 95%]"},
     "col_target_flag": {"en": "Target {target}", "ar": "المستهدف {target}"},
     "flag_clearly_below": {"en": "clearly below", "ar": "أقل بوضوح"},
@@ -1068,9 +1137,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "flag_at_above": {"en": "at or above", "ar": "عند المستهدف أو أعلى"},
     "caption_regional_league": {
         "en": "League table, best satisfaction index at follow-up first (agencies with fewer "
-        "than {min_n} answers in a wave are not ranked)",
-        "ar": "جدول الترتيب، الأعلى في مؤشر الرضا في القياس البعدي أولًا (لا تُرتَّب الجهات التي "
-        "لديها أقل من {min_n} إجابات في أحد القياسين)",
+        "than {min_n} answers in a wave are not ranked; p adjusted with "
+        "Benjamini-Hochberg across the programme agencies, BH, and for comparison "
+        "agencies within the agency, Holm)",
+        "ar": "جدول الترتيب، الأعلى في مؤشر الرضا في القياس البعدي أولًا (لا تُرتَّب الجهات "
+        "التي لديها أقل من {min_n} إجابات في أحد القياسين، وعُدّلت p بطريقة "
+        "بنجاميني-هوشبرغ على الجهات المشمولة بالبرنامج BH، ولجهات المقارنة داخل الجهة "
+        "بطريقة هولم)",
     },
     "reading_rank_uncertainty": {
         "en": "Ranks are less certain than they look: half of the ranked agencies have a 95% "
@@ -1115,29 +1188,49 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "التغير في جهات المقارنة (نقاط)",
     },
     "row_did": {
-        "en": "Difference-in-differences [95% interval, wild cluster bootstrap]",
-        "ar": "الفرق في الفروق [فترة 95%، إعادة المعاينة العنقودية البرية]",
+        "en": "Difference-in-differences [95% interval, Welch on the agencies' changes]",
+        "ar": "الفرق في الفروق [فترة 95%، ويلش على تغيرات الجهات]",
     },
-    "row_did_cr1": {
-        "en": "The same with a cluster-robust standard error [95% interval]",
-        "ar": "الفرق نفسه بخطأ معياري عنقودي [فترة 95%]",
+    "row_did_df": {
+        "en": "Degrees of freedom (Welch-Satterthwaite)",
+        "ar": "درجات الحرية (ويلش-ساترثويت)",
     },
-    "row_did_p": {"en": "p (wild cluster bootstrap)", "ar": "p (إعادة المعاينة العنقودية البرية)"},
+    "row_did_p": {
+        "en": "p (Welch)",
+        "ar": "p (ويلش)",
+    },
+    "row_did_randomisation": {
+        "en": "p (randomisation test, {relabellings} relabellings)",
+        "ar": "p (اختبار عشوائي، {relabellings} طريقة لتسمية الجهات)",
+    },
+    "row_did_randomisation_none": {
+        "en": "not computed: too many relabellings to enumerate",
+        "ar": "لم تُحسب: عدد طرق التسمية أكبر من أن يُحصى",
+    },
+    "row_did_fe": {
+        "en": "Sensitivity check: respondent-level model with agency fixed effects [95% "
+        "interval, wild cluster bootstrap]",
+        "ar": "للتحقق من الحساسية: نموذج على المستجيبين بتأثيرات ثابتة للجهات [فترة 95%، "
+        "إعادة المعاينة العنقودية البرية]",
+    },
     "row_agencies": {
         "en": "Agencies (programme + comparison)",
         "ar": "عدد الجهات (البرنامج + المقارنة)",
     },
-    "row_answers": {"en": "Answers", "ar": "عدد الإجابات"},
+    "row_answers": {
+        "en": "Answers (sensitivity check)",
+        "ar": "عدد الإجابات (التحقق من الحساسية)",
+    },
     "reading_did_caveat": {
-        "en": "The difference-in-differences takes out the change that happened anyway, as seen "
-        "in the comparison agencies; it assumes both groups would have changed alike without "
-        "the programme. It rests on only {k_comparison} comparison agencies, so its interval "
-        "comes from a wild cluster bootstrap that stays valid with few agencies, and it is "
-        "wider than a count of interviews would suggest.",
+        "en": "The difference-in-differences takes out the change that happened anyway, as "
+        "seen in the comparison agencies; it assumes both groups would have changed "
+        "alike without the programme. Each agency counts once, and with only "
+        "{k_comparison} comparison agencies the interval, built on the agencies' "
+        "changes, is wider than a count of interviews would suggest.",
         "ar": "يستبعد الفرق في الفروق التغير الذي كان سيحدث على أي حال، كما يظهر في جهات "
-        "المقارنة، ويفترض أن المجموعتين كانتا ستتغيران بالقدر نفسه لولا البرنامج. ولا يستند إلا "
-        "إلى {k_comparison} من جهات المقارنة، لذلك تُحسب فترته بإعادة المعاينة العنقودية البرية "
-        "التي تبقى صالحة مع قلة الجهات، وهي أوسع مما يوحي به عدد المقابلات.",
+        "المقارنة، ويفترض أن المجموعتين كانتا ستتغيران بالقدر نفسه لولا البرنامج. "
+        "وتُحسب كل جهة مرة واحدة، ومع وجود {k_comparison} فقط من جهات المقارنة تكون "
+        "الفترة المبنية على تغيرات الجهات أوسع مما يوحي به عدد المقابلات.",
     },
     "caption_best": {
         "en": "Activity profile of the agencies with the largest clear improvements, beside the "
@@ -1195,13 +1288,30 @@ STRINGS: dict[str, dict[str, str]] = {
         "بدرجات حرية {df}.",
     },
     "methods_regional_did": {
-        "en": "The difference-in-differences is a regression on the respondents (follow-up × "
-        "programme) with agencies as clusters; its interval and p-value come from a wild "
-        "cluster restricted bootstrap (Webb weights, {reps} draws, fixed seed), which stays "
-        "valid with few clusters.",
-        "ar": "يُقدَّر الفرق في الفروق بانحدار على المستجيبين (القياس البعدي × البرنامج) مع "
-        "اعتبار الجهات عناقيد؛ وتُحسب فترته وقيمة p بإعادة المعاينة العنقودية البرية المقيدة "
-        "(أوزان Webb، {reps} سحبة، بذرة ثابتة)، وهي صالحة مع قلة العناقيد.",
+        "en": "The difference-in-differences is the mean change of the programme agencies "
+        "minus the mean change of the comparison agencies, each agency counting once; "
+        "its interval and p-value are Welch's on the agencies' changes "
+        "(Welch-Satterthwaite degrees of freedom), and the randomisation p-value is the "
+        "share of all the ways of labelling that many agencies as comparison agencies "
+        "in which the difference, in standard errors, is at least as large as the one "
+        "observed. As a sensitivity check, a regression on the respondents with one "
+        "intercept per agency gives a second estimate, with a wild cluster restricted "
+        "bootstrap interval (Webb weights, {reps} draws, fixed seed).",
+        "ar": "الفرق في الفروق هو متوسط تغير الجهات المشمولة بالبرنامج مطروحًا منه متوسط تغير "
+        "جهات المقارنة، وتُحسب كل جهة مرة واحدة؛ وفترته وقيمة p هما فترة ويلش وقيمته "
+        "على تغيرات الجهات (درجات حرية ويلش-ساترثويت)، وقيمة p العشوائية هي نسبة الطرق "
+        "الممكنة لتسمية هذا العدد من الجهات جهاتِ مقارنة التي يكون فيها الفرق، مقيسًا "
+        "بالأخطاء المعيارية، بقدر الفرق المشاهد أو أكبر. وللتحقق من الحساسية، يعطي "
+        "انحدار على المستجيبين بثابت لكل جهة تقديرًا ثانيًا بفترة من إعادة المعاينة "
+        "العنقودية البرية المقيدة (أوزان Webb، {reps} سحبة، بذرة ثابتة).",
+    },
+    "methods_interval_did": {
+        "en": "The 95% interval of the difference-in-differences covers the programme's "
+        "average effect over agencies like these (the mean extra change of programme "
+        "agencies over comparison agencies), not the effect in any one agency.",
+        "ar": "تغطي فترة الثقة 95% للفرق في الفروق متوسطَ أثر البرنامج على جهات مماثلة لهذه "
+        "الجهات (متوسط التغير الإضافي للجهات المشمولة بالبرنامج مقارنةً بجهات "
+        "المقارنة)، لا أثره في جهة بعينها.",
     },
     "methods_regional_dose": {
         "en": "The dose-response is a random-effects meta-regression of each programme agency's "
@@ -1218,6 +1328,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "تُحسب فترات الترتيب من {draws} سحبة محاكاة لمؤشر كل جهة في القياس البعدي من "
         "تقديره وخطئه المعياري (بذرة ثابتة): تمتد الفترة من المئين 2.5 إلى المئين 97.5 من "
         "الترتيب المحاكى للجهة.",
+    },
+    "methods_interval_rank": {
+        "en": "Each rank interval covers that agency's true rank with 95% confidence on its "
+        "own; the intervals are not joint, so across all the agencies a few true ranks "
+        "are expected to fall outside their intervals.",
+        "ar": "تغطي كل فترة ترتيب الترتيبَ الحقيقي لتلك الجهة بثقة 95% منفردةً؛ والفترات ليست "
+        "مشتركة، لذلك يُتوقَّع أن يقع الترتيب الحقيقي لبعض الجهات خارج فترته عند النظر "
+        "إلى جميع الجهات معًا.",
     },
     "methods_regional_left_out": {
         "en": "Agencies with fewer than {min_n} answers in a wave are listed but not ranked, and "

@@ -4,10 +4,17 @@ how sure are we, and where?
 ``notebooks/03_impact.ipynb`` is a thin sequence of calls to :class:`ImpactReport`;
 :func:`impact_results` gives the same numbers as rows of ``reports/results.csv``.
 
-Multiplicity (DESIGN.md section 4): within an agency, the index changes of the outcome,
-the dimensions and the items are Holm-adjusted as one family; the headline comparison (the
-satisfaction index) is adjusted with Benjamini-Hochberg across agencies, and that is the
-``p_adj`` of the outcome ``index_diff`` rows in results.csv.
+Multiplicity (DESIGN.md section 4), two named families, each row saying which in
+``p_adj_method``:
+
+- ``holm``: within an agency, the index changes of the outcome, the dimensions and the items
+  are Holm-adjusted as one family. The outcome's Holm value has a row of its own,
+  ``index_diff_holm`` (:data:`analysis.change.HOLM_METRIC`), in every agency.
+- ``bh``: the headline comparison (the satisfaction index) of the **programme** agencies is
+  adjusted with Benjamini-Hochberg across the programme agencies only, and that is the
+  ``p_adj`` of their outcome ``index_diff`` rows. Comparison agencies are the control, not
+  tested for a programme effect: they are outside this family, and the ``p_adj`` of their
+  outcome ``index_diff`` row (the one their own report's verdict reads) is their Holm value.
 """
 
 from __future__ import annotations
@@ -53,18 +60,37 @@ def _is_headline(rows: pd.DataFrame) -> pd.Series:
     return (rows["scope"] == "outcome") & (rows["metric"] == "index_diff")
 
 
+def programme_ids(data: StudyData) -> list[str]:
+    """The programme agencies: the family of the headline Benjamini-Hochberg adjustment."""
+    agencies = data.agencies
+    return agencies.loc[agencies["group"] == "programme", "agency_id"].astype(str).tolist()
+
+
+def _adjust_headline_bh(data: StudyData, rows: pd.DataFrame) -> None:
+    """Replace the programme agencies' headline ``p_adj`` by BH across them, in place."""
+    family = _is_headline(rows) & rows["agency_id"].astype(str).isin(programme_ids(data))
+    adjusted = change.adjust_across_agencies(rows.loc[family, "p_value"].astype(float))
+    rows.loc[family, "p_adj"] = adjusted
+    rows.loc[family, "p_adj_method"] = np.where(np.isfinite(adjusted.to_numpy()), "bh", "")
+
+
 def outcome_change_rows(data: StudyData) -> pd.DataFrame:
-    """The outcome's change rows of every agency, the headline p adjusted across agencies (BH).
+    """The outcome's change rows of every agency, the programme agencies' headline p adjusted
+    across the programme agencies (BH).
 
     Only the outcome comparison of each agency: what the cross-agency parts of a report need
     (the Benjamini-Hochberg family, the comparison agencies' changes), at a tenth of the cost
-    of every dimension and item of every agency.
+    of every dimension and item of every agency. Without the other comparisons there is no
+    within-agency Holm value, so these rows have no ``index_diff_holm`` row and the
+    comparison agencies' headline ``p_adj`` is empty (their Holm value is in
+    :func:`agency_change_rows` and :func:`change_rows`, and in :func:`headline_change_rows`).
     """
     rows = _changes(data, data.responses, outcome_only=True)
-    headline = _is_headline(rows)
-    rows.loc[headline, "p_adj"] = change.adjust_across_agencies(
-        rows.loc[headline, "p_value"].astype(float)
-    )
+    rows = rows.loc[rows["metric"] != change.HOLM_METRIC].reset_index(drop=True)
+    _adjust_headline_bh(data, rows)
+    outside = _is_headline(rows) & ~rows["agency_id"].astype(str).isin(programme_ids(data))
+    rows.loc[outside, "p_adj"] = np.nan
+    rows.loc[outside, "p_adj_method"] = ""
     return rows
 
 
@@ -72,24 +98,51 @@ def agency_change_rows(data: StudyData, agency_id: str, outcome_rows: pd.DataFra
     """Every change row of one agency: Holm within it, the headline's p_adj from ``outcome_rows``.
 
     Equal to the agency's rows of :func:`change_rows` (a test asserts it): Holm runs within one
-    agency, and the headline's Benjamini-Hochberg value comes from
-    :func:`outcome_change_rows`.
+    agency, and a programme agency's headline Benjamini-Hochberg value comes from
+    :func:`outcome_change_rows`; a comparison agency keeps its Holm value on the headline.
     """
     responses = data.responses.loc[data.responses["agency_id"] == agency_id]
     rows = _changes(data, responses, outcome_only=False)
-    across = outcome_rows.loc[_is_headline(outcome_rows) & (outcome_rows["agency_id"] == agency_id)]
-    if len(across):
-        rows.loc[_is_headline(rows), "p_adj"] = float(across["p_adj"].iloc[0])
+    if agency_id in programme_ids(data):
+        across = outcome_rows.loc[
+            _is_headline(outcome_rows) & (outcome_rows["agency_id"] == agency_id)
+        ]
+        if len(across):
+            headline = _is_headline(rows)
+            rows.loc[headline, "p_adj"] = float(across["p_adj"].iloc[0])
+            rows.loc[headline, "p_adj_method"] = across["p_adj_method"].iloc[0]
     return rows
 
 
 def change_rows(data: StudyData) -> pd.DataFrame:
-    """Change rows of every agency with the headline adjusted across agencies (BH)."""
+    """Change rows of every agency, the programme agencies' headline adjusted across them (BH).
+
+    Every ``index_diff`` row carries Holm within its agency (``p_adj_method`` ``holm``), the
+    outcome's also on its ``index_diff_holm`` row; the programme agencies' outcome
+    ``index_diff`` rows then carry Benjamini-Hochberg across the programme agencies (``bh``).
+    """
     rows = _changes(data, data.responses, outcome_only=False)
-    headline = _is_headline(rows)
-    rows.loc[headline, "p_adj"] = change.adjust_across_agencies(
-        rows.loc[headline, "p_value"].astype(float)
-    )
+    _adjust_headline_bh(data, rows)
+    return rows
+
+
+def headline_change_rows(data: StudyData) -> pd.DataFrame:
+    """:func:`outcome_change_rows` with each comparison agency's headline ``p_adj`` its Holm value.
+
+    What the regional league reads: a programme agency's verdict uses the BH value across the
+    programme agencies, a comparison agency's the within-agency Holm value its own impact
+    report uses (computed here for the comparison agencies only).
+    """
+    rows = outcome_change_rows(data).copy()
+    programme = set(programme_ids(data))
+    for agency_id in rows.loc[_is_headline(rows), "agency_id"].astype(str):
+        if agency_id in programme:
+            continue
+        own = agency_change_rows(data, agency_id, rows)
+        holm = own.loc[_is_headline(own)].iloc[0]
+        at = _is_headline(rows) & (rows["agency_id"] == agency_id)
+        rows.loc[at, "p_adj"] = holm["p_adj"]
+        rows.loc[at, "p_adj_method"] = holm["p_adj_method"]
     return rows
 
 
@@ -327,6 +380,12 @@ class ImpactReport:
                 change=self._fmt(d["estimate"], signed=True),
                 interval=i18n.fmt_interval(d["ci_low"], d["ci_high"], 0, lang),
                 p=i18n.fmt_p(d["p_adj"]),
+                adjusted=t(
+                    "adjusted_across_programme"
+                    if d["p_adj_method"] == "bh"
+                    else "adjusted_within_agency",
+                    lang,
+                ),
             ),
             t(
                 "impact_effect_size",
@@ -782,7 +841,8 @@ class ImpactReport:
         keys = [
             "methods_index",
             "methods_change",
-            "methods_impact_adjust",
+            "methods_impact_adjust" if self.is_programme else "methods_impact_adjust_comparison",
+            "methods_interval_change",
             "methods_mix",
             "methods_did",
         ]

@@ -431,10 +431,11 @@ def results_rows(coverage: pd.DataFrame) -> pd.DataFrame:
             "n": known["frontline_staff"].astype("int64").to_numpy(),
             "p_value": math.nan,
             "p_adj": math.nan,
+            "p_adj_method": "",
         },
         columns=list(RESULT_COLUMNS),
     )
-    text_columns = ["agency_id", "phase", "wave", "scope", "code", "metric"]
+    text_columns = ["agency_id", "phase", "wave", "scope", "code", "metric", "p_adj_method"]
     rows[text_columns] = rows[text_columns].astype("string")
     return rows.astype(
         {

@@ -50,7 +50,10 @@ RESULT_COLUMNS = (
     "n",
     "p_value",
     "p_adj",
+    "p_adj_method",
 )
+#: ``p_adj_method`` values: which family adjusted ``p_adj`` (empty when nothing did).
+P_ADJ_METHODS = ("holm", "bh", "")
 #: ``agency_id`` of programme-level rows.
 ALL_AGENCIES = "ALL"
 #: ``code`` of the ``overall`` rows: NPS rests on the recommend question, ``n`` on respondents.
@@ -293,31 +296,54 @@ def cronbach_alpha(
 ) -> Reliability:
     """Cronbach's alpha of a dimension's items on complete cases, with Feldt's interval.
 
+    .. math::
+
+        \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\sum_i \\sigma^2_i}{\\sigma^2_X}\\right),
+        \\qquad
+        \\left[\\,1 - (1 - \\alpha)\\, F_{1-\\gamma/2}(n - 1, (n - 1)(k - 1)),\\;
+        1 - (1 - \\alpha)\\, F_{\\gamma/2}(n - 1, (n - 1)(k - 1))\\,\\right]
+
+    with :math:`F_q` the q-quantile of the F distribution and :math:`\\gamma = 1 -`
+    ``confidence`` (Feldt, Woodruff & Salih, 1987).
+
     Parameters
     ----------
     items_frame : pandas.DataFrame
         One column per item of the dimension; rows with any missing item are dropped.
+    min_report_n : int
+        Fewer complete cases suppress the estimate.
+    confidence : float
+        Confidence level of the interval.
 
     Returns
     -------
     Reliability
-        ``(alpha, ci_low, ci_high, n, low_reliability)``;
-        :math:`\\alpha = \\frac{k}{k-1}(1 - \\sum_i \\sigma^2_i / \\sigma^2_X)` from
-        ``pingouin.cronbach_alpha(nan_policy="listwise")``, whose interval follows Feldt,
-        Woodruff & Salih (1987) and is rounded by pingouin to 3 decimals. Incomplete rows are
-        dropped here, before pingouin, because pingouin 0.7 computes the interval's degrees of
-        freedom from the row count before its own listwise deletion. ``low_reliability``
-        is ``alpha < 0.7``. Alpha is NaN (and not flagged) with fewer than two items, fewer than
-        ``min_report_n`` (or 3) complete cases, or a constant total score.
+        ``(alpha, ci_low, ci_high, n, low_reliability)``. Alpha comes from
+        ``pingouin.cronbach_alpha(nan_policy="listwise")``; the interval is computed here,
+        from the formula above with ``scipy.stats.f``, because pingouin rounds its interval to
+        3 decimals (up to 5e-4 off, in a table that keeps 10 significant digits) and, in
+        0.7, takes the degrees of freedom from the row count before its own listwise
+        deletion (which is why incomplete rows are dropped here first). ``low_reliability``
+        is ``alpha < 0.7``. Alpha is NaN (and not flagged) with fewer than two items, fewer
+        than ``min_report_n`` (or 3) complete cases, or a constant total score.
+
+    References
+    ----------
+    Feldt, L. S., Woodruff, D. J., & Salih, F. A. (1987). Statistical inference for
+    coefficient alpha. *Applied Psychological Measurement*, 11(1), 93-103.
     """
     complete = _as_float_frame(items_frame).dropna()
     n, k = complete.shape
     nan = float("nan")
     if k < 2 or n < max(min_report_n, 3) or complete.sum(axis=1).var(ddof=1) == 0:
         return Reliability(nan, nan, nan, int(n), False)
-    alpha, ci = pg.cronbach_alpha(data=complete, nan_policy="listwise", ci=confidence)
+    alpha, _ = pg.cronbach_alpha(data=complete, nan_policy="listwise", ci=confidence)
     alpha = float(alpha)
-    return Reliability(alpha, float(ci[0]), float(ci[1]), int(n), alpha < ALPHA_THRESHOLD)
+    tail = (1 - confidence) / 2
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    low = 1 - (1 - alpha) * float(stats.f.isf(tail, df1, df2))
+    high = 1 - (1 - alpha) * float(stats.f.ppf(tail, df1, df2))
+    return Reliability(alpha, low, high, int(n), alpha < ALPHA_THRESHOLD)
 
 
 # --------------------------------------------------------------------------------------------
@@ -430,7 +456,8 @@ def level_table(
         item (scope ``item``); ``index`` of the respondent dimension scores and ``alpha`` of
         every dimension with two items or more (scope ``dimension``); ``nps`` (code
         :data:`NPS_CODE`) and ``n`` (analysed respondents, code :data:`RESPONDENTS_CODE`)
-        with scope ``overall``. ``p_value`` and ``p_adj`` are empty for levels.
+        with scope ``overall``. ``p_value``, ``p_adj`` and ``p_adj_method`` are empty for
+        levels.
     """
     by = list(by)
     item_codes = [outcome, *[code for code in items if code != outcome]]
@@ -468,8 +495,9 @@ def level_table(
     table["phase"] = phase
     table["p_value"] = np.nan
     table["p_adj"] = np.nan
+    table["p_adj_method"] = ""
     table = table[[*extra, *RESULT_COLUMNS]]
-    text_columns = ["agency_id", "phase", "wave", "scope", "code", "metric"]
+    text_columns = ["agency_id", "phase", "wave", "scope", "code", "metric", "p_adj_method"]
     table[text_columns] = table[text_columns].astype("string")
     float_columns = ["estimate", "ci_low", "ci_high", "p_value", "p_adj"]
     table[float_columns] = table[float_columns].astype(float)

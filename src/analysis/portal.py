@@ -70,7 +70,8 @@ def _num(x: object, decimals: int = 1, signed: bool = False) -> str:
 def league_section(data: StudyData) -> list[str]:
     """The regional league table, English with the Arabic names beside (empty without a
     follow-up wave). Numbers as in the regional report: follow-up rank with its 95% interval,
-    change with its 95% CI and the Benjamini-Hochberg reading across agencies."""
+    change with its 95% CI and its reading: Benjamini-Hochberg across the programme agencies,
+    Holm within the agency for a comparison agency (the control, outside that family)."""
     from analysis.regional import league_table
 
     if not (data.responses["wave"] == "followup").any():
@@ -82,12 +83,14 @@ def league_section(data: StudyData) -> list[str]:
         "<h2>League table <span lang='ar' dir='rtl' class='ar'>جدول الترتيب</span></h2>",
         '<table class="league"><caption>Satisfaction index at baseline and follow-up, change '
         "and rank at follow-up, best first (rank interval: 95%; agencies with fewer than "
-        f"{data.min_report_n} answers in a wave are not ranked)</caption><thead><tr>",
+        f"{data.min_report_n} answers in a wave are not ranked; p adjusted with "
+        "Benjamini-Hochberg across the programme agencies, BH, or for a comparison agency "
+        "with Holm within it)</caption><thead><tr>",
         '<th scope="col" class="num">Rank [95%]</th><th scope="col">Agency</th>'
         '<th scope="col" lang="ar">الجهة</th><th scope="col">Group</th>'
         '<th scope="col" class="num">Baseline</th><th scope="col" class="num">Follow-up</th>'
         '<th scope="col" class="num">Change [95% CI]</th>'
-        '<th scope="col">Reading (BH-adjusted p)</th>'
+        '<th scope="col">Reading (adjusted p)</th>'
         f'<th scope="col">Target {_e(target)}</th>',
         "</tr></thead><tbody>",
     ]
@@ -105,7 +108,10 @@ def league_section(data: StudyData) -> list[str]:
                 f"{_num(row['change'], signed=True)} "
                 f"{i18n.fmt_interval(row['change_low'], row['change_high'], 1)}"
             )
-            reading = f"{t(_VERDICT_KEYS[row['direction']], 'en')} ({i18n.fmt_p(row['p_adj'])})"
+            family = {"bh": ", BH", "holm": ", Holm"}.get(row["p_adj_method"], "")
+            reading = (
+                f"{t(_VERDICT_KEYS[row['direction']], 'en')} ({i18n.fmt_p(row['p_adj'])}{family})"
+            )
         if not ranked:
             flag = ""
         elif bool(row["clearly_below_target"]):

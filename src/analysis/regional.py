@@ -3,7 +3,8 @@ satisfaction overall, and what the best improvers did.
 
 ``notebooks/04_regional.ipynb`` is a thin sequence of calls to :class:`RegionalReport`;
 :func:`regional_results` gives the programme-level numbers (``agency_id = ALL``: ``pooled_g``,
-``i2``, ``tau2``, ``did``, ``dose_slope``) and each agency's follow-up ``rank`` as rows of
+``i2``, ``tau2``, ``did``, ``did_randomisation``, ``did_fe``, ``dose_slope``) and each
+agency's follow-up ``rank`` as rows of
 ``reports/results.csv``, and :func:`league_table` the league the portal shows. All of them
 read one :class:`RegionalNumbers`, computed once per loaded study, so the report, the
 results table and the portal cannot disagree.
@@ -11,15 +12,21 @@ results table and the portal cannot disagree.
 The numbers (DESIGN.md section 4):
 
 - per agency, the satisfaction index at baseline and follow-up (t intervals), its change
-  (Welch), Benjamini-Hochberg adjusted across agencies, signed Hedges' g with the contract's
-  variance (:func:`analysis.impact.change_rows`);
+  (Welch), Benjamini-Hochberg adjusted across the programme agencies (a comparison agency's
+  reading uses its within-agency Holm value instead: it is the control, not tested for a
+  programme effect), signed Hedges' g with the contract's variance
+  (:func:`analysis.impact.headline_change_rows`);
 - the rank at follow-up with a 95% rank interval from a seeded parametric bootstrap
-  (:func:`analysis.measures.agency_rank`), and the flag against the minimum target;
+  (:func:`analysis.measures.agency_rank`; each interval is for one agency on its own, not
+  joint), and the flag against the minimum target;
 - the programme effect: DerSimonian-Laird random-effects pooling of the programme agencies'
   g (:func:`analysis.meta.random_effects`);
-- the difference-in-differences of the respondent-level index, programme against comparison
-  agencies, with the wild cluster restricted bootstrap by agency
-  (:func:`analysis.meta.difference_in_differences`);
+- the difference-in-differences as the contract defines it: the unweighted mean of the
+  programme agencies' outcome-index changes minus that of the comparison agencies, with
+  Welch's interval on the agency-level changes and an exact randomisation p-value over the
+  group labels (:func:`analysis.meta.agency_level_did`); as a sensitivity check, the
+  respondent-level model with agency fixed effects and the wild cluster restricted bootstrap
+  by agency (:func:`analysis.meta.difference_in_differences`);
 - the dose-response: random-effects meta-regression of each programme agency's index change
   on its training coverage (:func:`analysis.meta.dose_response`).
 
@@ -42,7 +49,7 @@ from statsmodels.tools.tools import add_constant
 from analysis import change, i18n, interventions, measures, meta, plots, views
 from analysis.dataset import StudyData
 from analysis.i18n import t
-from analysis.impact import outcome_change_rows
+from analysis.impact import headline_change_rows
 from analysis.intervention import activity_label, intervention_coverage
 from analysis.report import figure_html, findings_html, table_html
 
@@ -147,9 +154,10 @@ def build_league(
     ----------
     data : StudyData
     changes : DataFrame
-        :func:`analysis.impact.outcome_change_rows` (the outcome's ``index_diff`` rows carry
-        the Benjamini-Hochberg ``p_adj`` across agencies; the same rows as
-        :func:`analysis.impact.change_rows` for the outcome).
+        :func:`analysis.impact.headline_change_rows` (the outcome's ``index_diff`` rows carry
+        the Benjamini-Hochberg ``p_adj`` across the programme agencies, and each comparison
+        agency's within-agency Holm value; the same rows as :func:`analysis.impact.change_rows`
+        for the outcome).
     coverage : DataFrame
         :func:`analysis.intervention.intervention_coverage`.
 
@@ -159,10 +167,11 @@ def build_league(
         Best follow-up index first, unranked (suppressed) agencies last. Columns
         ``agency_id, group, n_baseline, n_followup, baseline, baseline_low, baseline_high,
         followup, followup_low, followup_high, change, change_low, change_high, change_se,
-        p_value, p_adj, g, g_low, g_high, g_var, direction, suppressed, rank, rank_low,
-        rank_high, below_target, clearly_below_target, coverage_pct, activities, hours,
-        active_weeks``. ``direction`` is ``improved``/``declined``/``no clear change``
-        (:func:`analysis.change.verdict` with the BH p) or ``suppressed``. ``g_var`` is the
+        p_value, p_adj, p_adj_method, g, g_low, g_high, g_var, direction, suppressed, rank,
+        rank_low, rank_high, below_target, clearly_below_target, coverage_pct, activities,
+        hours, active_weeks``. ``direction`` is ``improved``/``declined``/``no clear change``
+        (:func:`analysis.change.verdict` with ``p_adj``: BH for a programme agency, Holm for
+        a comparison agency, as ``p_adj_method`` says) or ``suppressed``. ``g_var`` is the
         contract's variance of g (:func:`analysis.meta.hedges_g_variance`).
     """
     outcome = data.outcome
@@ -209,6 +218,7 @@ def build_league(
         )
         row["p_value"] = math.nan if suppressed else float(d["p_value"])
         row["p_adj"] = math.nan if suppressed else float(d["p_adj"])
+        row["p_adj_method"] = "" if suppressed else str(d["p_adj_method"])
         row["g"] = math.nan if suppressed else float(e["estimate"])
         row["g_low"] = math.nan if suppressed else float(e["ci_low"])
         row["g_high"] = math.nan if suppressed else float(e["ci_high"])
@@ -273,11 +283,27 @@ def did_respondents(data: StudyData, league: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class DidSummary:
-    """The difference-in-differences and the group changes that make it up."""
+    """The contract's difference-in-differences and its respondent-level sensitivity check.
 
-    result: meta.DidResult
-    programme_change: float
-    comparison_change: float
+    ``result`` is the agency-level estimate (:func:`analysis.meta.agency_level_did`);
+    ``sensitivity`` the respondent-level model with agency fixed effects and the wild
+    cluster bootstrap (:func:`analysis.meta.difference_in_differences`), ``answers`` the
+    respondents it rests on.
+    """
+
+    result: meta.AgencyLevelDidResult
+    sensitivity: meta.DidResult
+    answers: int
+
+    @property
+    def programme_change(self) -> float:
+        """Mean change of the programme agencies (agencies weighted equally)."""
+        return self.result.programme_mean
+
+    @property
+    def comparison_change(self) -> float:
+        """Mean change of the comparison agencies (agencies weighted equally)."""
+        return self.result.comparison_mean
 
 
 def programme_did(
@@ -285,20 +311,42 @@ def programme_did(
 ) -> DidSummary | None:
     """Difference-in-differences of the outcome index, programme against comparison agencies.
 
+    The contract's estimate (DESIGN.md section 4): the unweighted mean of the programme
+    agencies' outcome-index changes minus that of the comparison agencies, agencies whose
+    change is suppressed left out, with Welch's interval and p on the agency-level changes
+    and the exact randomisation p over the group labels. The respondent-level fit with
+    agency fixed effects (wild cluster restricted bootstrap, ``reps`` draws, ``seed``) is the
+    sensitivity check.
+
     None with fewer than two comparison or two programme agencies whose change is reported:
-    with one cluster in a group no cluster-robust interval is meaningful.
+    then no comparison is possible (the report says so instead of printing an interval).
     """
     kept = league.loc[~league["suppressed"]]
-    if (kept["group"] == "comparison").sum() < 2 or (kept["group"] == "programme").sum() < 2:
+    programme = kept.loc[kept["group"] == "programme", "change"]
+    comparison = kept.loc[kept["group"] == "comparison", "change"]
+    if len(comparison) < 2 or len(programme) < 2:
         return None
+    result = meta.agency_level_did(programme.to_numpy(float), comparison.to_numpy(float))
     respondents = did_respondents(data, league)
-    result = meta.difference_in_differences(respondents, "index", reps=reps, seed=seed)
-    means = respondents.groupby(["group", "wave"])["index"].mean()
+    sensitivity = meta.difference_in_differences(
+        respondents, "index", reps=reps, seed=seed, agency_effects=True
+    )
+    return DidSummary(result, sensitivity, len(respondents))
 
-    def group_change(group: str) -> float:
-        return float(means[(group, "followup")] - means[(group, "baseline")])
 
-    return DidSummary(result, group_change("programme"), group_change("comparison"))
+def did_reading(result: meta.AgencyLevelDidResult, alpha: float = SIGNIFICANCE) -> str:
+    """What the difference-in-differences allows one to say, never against its interval.
+
+    ``"up"`` when the 95% interval lies above 0 and ``"down"`` when it lies below 0, each only
+    when the randomisation test (where enumerated) agrees (p < ``alpha``);
+    ``"not_confirmed"`` when the interval excludes 0 but the randomisation test does not;
+    ``"unclear"`` when the interval includes 0.
+    """
+    if not (result.ci_low > 0 or result.ci_high < 0):
+        return "unclear"
+    if result.enumerated and not result.p_randomisation < alpha:
+        return "not_confirmed"
+    return "up" if result.ci_low > 0 else "down"
 
 
 @dataclass(frozen=True)
@@ -377,7 +425,7 @@ def regional_numbers(data: StudyData) -> RegionalNumbers:
     for cached_data, numbers in _CACHE:
         if cached_data is data:
             return numbers
-    changes = outcome_change_rows(data)
+    changes = headline_change_rows(data)
     coverage = intervention_coverage(data)
     league = build_league(data, changes, coverage)
     numbers = RegionalNumbers(
@@ -409,15 +457,26 @@ def regional_results(data: StudyData) -> pd.DataFrame:
 
     ``agency_id = ALL``, scope ``outcome``, code the outcome item: ``pooled_g`` (95% CI, z p,
     ``n`` = programme agencies pooled), ``i2`` (percent; Q's p in ``p_value``), ``tau2``,
-    ``did`` (wild cluster bootstrap interval and p, ``n`` = respondents) and ``dose_slope``
-    (index points per percentage point of coverage, z CI and p, ``n`` = agencies). An
-    estimate that cannot be made is a row with an empty estimate. Per agency, ``rank`` at
-    follow-up (wave ``followup``) with its 95% rank interval; suppressed agencies have an empty
-    rank and their follow-up answers as ``n``.
+    ``did`` (the contract's agency-level difference-in-differences: Welch interval and p on
+    the agency changes, ``n`` = agencies), ``did_randomisation`` (the same estimate, no
+    interval, the exact randomisation p over the group labels in ``p_value``, empty when the
+    relabellings are too many to enumerate; ``n`` = agencies), ``did_fe`` (sensitivity:
+    respondent-level model with agency fixed effects, wild cluster bootstrap interval and p,
+    ``n`` = respondents) and ``dose_slope`` (index points per percentage point of coverage, z
+    CI and p, ``n`` = agencies). An estimate that cannot be made is a row with an empty
+    estimate. Per agency, ``rank`` at follow-up (wave ``followup``) with its 95% rank
+    interval; suppressed agencies have an empty rank and their follow-up answers as ``n``.
+    No regional row is adjusted for multiplicity: ``p_adj`` and ``p_adj_method`` are empty.
     """
     numbers = regional_numbers(data)
     outcome = data.outcome
-    base = {"phase": PHASE, "scope": "outcome", "code": outcome, "p_adj": math.nan}
+    base = {
+        "phase": PHASE,
+        "scope": "outcome",
+        "code": outcome,
+        "p_adj": math.nan,
+        "p_adj_method": "",
+    }
     rows = []
 
     def add(metric: str, estimate=math.nan, low=math.nan, high=math.nan, n=0, p=math.nan):
@@ -443,11 +502,17 @@ def regional_results(data: StudyData) -> pd.DataFrame:
     else:
         for metric in ("pooled_g", "i2", "tau2"):
             add(metric)
+    kept_agencies = int((~numbers.league["suppressed"]).sum())
     if numbers.did is not None:
-        did = numbers.did.result
-        add("did", did.estimate, did.ci_low, did.ci_high, did.n, did.p_value)
+        did, fe = numbers.did.result, numbers.did.sensitivity
+        agencies = did.k_programme + did.k_comparison
+        add("did", did.estimate, did.ci_low, did.ci_high, agencies, did.p_value)
+        add("did_randomisation", did.estimate, n=agencies, p=did.p_randomisation)
+        add("did_fe", fe.estimate, fe.ci_low, fe.ci_high, numbers.did.answers, fe.p_value)
     else:
-        add("did", n=int((~numbers.league["suppressed"]).sum()))
+        add("did", n=kept_agencies)
+        add("did_randomisation", n=kept_agencies)
+        add("did_fe", n=len(did_respondents(data, numbers.league)))
     if numbers.dose is not None:
         dose = numbers.dose.result
         add("dose_slope", dose.slope, dose.ci_low, dose.ci_high, dose.k, dose.p_value)
@@ -585,23 +650,41 @@ class RegionalReport:
             return t("regional_no_did", self.lang)
         did = summary.result
         # One decimal: with whole points, 6.5 - 0.1 would read "+7 and 0: +6".
-        text = t(
-            "regional_did",
-            self.lang,
-            programme=self._fmt(summary.programme_change, 1, signed=True),
-            comparison=self._fmt(summary.comparison_change, 1, signed=True),
-            k_comparison=did.n_comparison_clusters,
-            did=self._fmt(did.estimate, 1, signed=True),
-            interval=self._interval(did.ci_low, did.ci_high, 1),
-            p=i18n.fmt_p(did.p_value),
-        )
-        if did.ci_low > 0:
-            return text + " " + t("regional_did_clear", self.lang)
-        return (
-            text
-            + " "
-            + t("regional_did_unclear", self.lang, k_comparison=did.n_comparison_clusters)
-        )
+        sentences = [
+            t(
+                "regional_did",
+                self.lang,
+                programme=self._fmt(summary.programme_change, 1, signed=True),
+                comparison=self._fmt(summary.comparison_change, 1, signed=True),
+                k_programme=did.k_programme,
+                k_comparison=did.k_comparison,
+                did=self._fmt(did.estimate, 1, signed=True),
+                interval=self._interval(did.ci_low, did.ci_high, 1),
+                p=i18n.fmt_p(did.p_value),
+            )
+        ]
+        if did.enumerated:
+            sentences.append(
+                t(
+                    "regional_did_randomisation",
+                    self.lang,
+                    relabellings=i18n.fmt_num(did.relabellings, 0, self.lang, grouping=True),
+                    p=i18n.fmt_p(did.p_randomisation),
+                )
+            )
+        reading = did_reading(did)
+        if reading == "up":
+            sentences.append(t("regional_did_clear", self.lang))
+        elif reading == "down":
+            sentences.append(t("regional_did_clear_down", self.lang))
+        else:
+            key = (
+                "regional_did_not_confirmed"
+                if reading == "not_confirmed"
+                else "regional_did_unclear"
+            )
+            sentences.append(t(key, self.lang, k_comparison=did.k_comparison))
+        return " ".join(sentences)
 
     def league_sentence(self) -> str:
         reported = self.reported
@@ -737,6 +820,10 @@ class RegionalReport:
             "suppressed": "",
         }[direction]
 
+    def _family(self, method: str) -> str:
+        """The short name of the family that adjusted a p-value (BH or Holm)."""
+        return t({"bh": "family_bh", "holm": "family_holm"}[method], self.lang) if method else ""
+
     def league_table_html(self) -> HTML:
         lang, league = self.lang, self.league
         col = {
@@ -771,11 +858,12 @@ class RegionalReport:
                     np.nan
                     if r["suppressed"]
                     else t(
-                        "reading_with_p",
+                        "reading_with_p_family",
                         lang,
                         verdict=self._verdict_words(r["direction"]),
                         # Isolated: "p = 0.002" is a left-to-right run inside Arabic.
                         p=i18n.bidi_isolate(i18n.fmt_p(r["p_adj"]), lang),
+                        family=self._family(r["p_adj_method"]),
                     )
                     for _, r in league.iterrows()
                 ],
@@ -873,12 +961,21 @@ class RegionalReport:
         parts.append(self._measure_table(rows, "caption_pooled"))
         return parts
 
-    def _measure_table(self, rows: list[tuple[str, str]], caption_key: str) -> HTML:
-        """A two-column table of measures (string keys) and their formatted values."""
+    def _measure_table(
+        self, rows: list[tuple[str | tuple[str, dict], str]], caption_key: str
+    ) -> HTML:
+        """A two-column table of measures and their formatted values.
+
+        Each measure is a string key, or a ``(key, placeholders)`` pair.
+        """
         lang = self.lang
+
+        def label(key: str | tuple[str, dict]) -> str:
+            return t(key[0], lang, **key[1]) if isinstance(key, tuple) else t(key, lang)
+
         table = pd.DataFrame(
             {
-                t("col_measure", lang): [t(key, lang) for key, _ in rows],
+                t("col_measure", lang): [label(key) for key, _ in rows],
                 t("col_value", lang): [value for _, value in rows],
             }
         )
@@ -919,10 +1016,9 @@ class RegionalReport:
         summary = self.numbers.did
         if summary is None:
             return parts
-        did = summary.result
-        parts.append(
-            views.paragraph(t("reading_did_caveat", lang, k_comparison=did.n_comparison_clusters))
-        )
+        did, fe = summary.result, summary.sensitivity
+        parts.append(views.paragraph(t("reading_did_caveat", lang, k_comparison=did.k_comparison)))
+        relabellings = i18n.fmt_num(did.relabellings, 0, lang, grouping=True)
         rows = [
             ("row_programme_change", self._fmt(summary.programme_change, 1, signed=True)),
             ("row_comparison_change", self._fmt(summary.comparison_change, 1, signed=True)),
@@ -932,18 +1028,27 @@ class RegionalReport:
                 + " "
                 + self._interval(did.ci_low, did.ci_high, 1),
             ),
-            (
-                "row_did_cr1",
-                self._fmt(did.estimate, 1, signed=True)
-                + " "
-                + self._interval(did.ci_low_cr1, did.ci_high_cr1, 1),
-            ),
+            ("row_did_df", self._fmt(did.df, 1)),
             ("row_did_p", i18n.fmt_p(did.p_value)),
             (
-                "row_agencies",
-                f"{did.n_clusters} ({did.n_programme_clusters} + {did.n_comparison_clusters})",
+                ("row_did_randomisation", {"relabellings": relabellings}),
+                i18n.fmt_p(did.p_randomisation)
+                if did.enumerated
+                else t("row_did_randomisation_none", lang),
             ),
-            ("row_answers", str(did.n)),
+            (
+                "row_did_fe",
+                self._fmt(fe.estimate, 1, signed=True)
+                + " "
+                + self._interval(fe.ci_low, fe.ci_high, 1)
+                + t("list_separator", lang)
+                + i18n.fmt_p(fe.p_value),
+            ),
+            (
+                "row_agencies",
+                f"{did.k_programme + did.k_comparison} ({did.k_programme} + {did.k_comparison})",
+            ),
+            ("row_answers", str(summary.answers)),
         ]
         parts.append(self._measure_table(rows, "caption_did"))
         return parts
@@ -1120,7 +1225,13 @@ class RegionalReport:
             data,
             lang,
             None,
-            ["methods_index", "methods_change", "methods_impact_adjust", "methods_meta"],
+            [
+                "methods_index",
+                "methods_change",
+                "methods_impact_adjust",
+                "methods_interval_change",
+                "methods_meta",
+            ],
         )
         extra = [
             # Formulas are left-to-right runs: isolated so Arabic text does not reorder them.
@@ -1132,8 +1243,10 @@ class RegionalReport:
                 df=i18n.bidi_isolate("k − 2", lang),
             ),
             t("methods_regional_did", lang, reps=DID_REPS),
+            t("methods_interval_did", lang),
             t("methods_regional_dose", lang),
             t("methods_regional_rank", lang, draws=RANK_DRAWS),
+            t("methods_interval_rank", lang),
             t("methods_regional_left_out", lang, min_n=data.min_report_n),
         ]
         return parts + [views.paragraph(text) for text in extra]

@@ -1,5 +1,9 @@
 """``reports/results.csv``: one row per estimate, long format (DESIGN.md section 5, contract).
 
+The last column, ``p_adj_method``, names the family that adjusted ``p_adj`` (``holm``,
+``bh`` or empty; docs/architecture.md, "Multiplicity families"). A ``results.csv`` written
+before that column existed reads with it empty, so a partial rebuild merges into it.
+
 Each phase contributes its rows through one function computed from the prepared study,
 the same functions the notebooks display, so the HTML and the table cannot disagree. A
 build of some phases replaces those phases' rows and keeps the others.
@@ -70,7 +74,7 @@ def phase_results(data: StudyData, phases: list[str]) -> dict[str, pd.DataFrame]
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.reindex(columns=list(RESULT_COLUMNS)).copy()
-    for column in ("agency_id", "phase", "wave", "scope", "code", "metric"):
+    for column in ("agency_id", "phase", "wave", "scope", "code", "metric", "p_adj_method"):
         frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
     for column in ("estimate", "ci_low", "ci_high", "p_value", "p_adj"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
