@@ -61,7 +61,7 @@ test: $(VENV)/.installed tests/browser/node_modules/.package-lock.json ## Run li
 	@$(VENV)/bin/ruff format --check .
 	@$(PY) -m pytest -q
 
-test-slow: $(VENV)/.installed ## Run the slow statistical checks (interval coverage over simulated studies, about 10 minutes)
+test-slow: $(VENV)/.installed ## Run the slow statistical checks (interval coverage over simulated studies, about 6 minutes)
 	@$(PY) -m pytest -q -s -m slow
 
 lint: $(VENV)/.installed ## Fix lint and formatting in place
