@@ -249,6 +249,7 @@ def test_when_study_is_valid_then_dtypes_are_those_of_the_architecture_table(tmp
         "SAT": "float64",
         "recommend": "float64",
         "gender": "string",
+        "platform_flag": "string",
     }
 
 

@@ -53,7 +53,7 @@ import re
 import stat
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -171,6 +171,8 @@ class RawTable:
     warnings: list[str] = field(default_factory=list)
     #: SPSS value labels: raw column -> code as text (``"5"``) -> label text; empty elsewhere.
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Other names of columns (a platform export's question text): match_key(alias) -> header.
+    aliases: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -335,6 +337,19 @@ def _grid_columns(rows: Sequence[Sequence[Any]], text_only: bool) -> list[pa.Arr
     return columns
 
 
+@dataclass(frozen=True)
+class HeaderSpec:
+    """How a file's header is built when it spans more than one row (survey-platform exports).
+
+    ``rows`` non-blank rows are read as the header; ``combine`` turns them, as
+    ``(spreadsheet row, cells)`` pairs, into one name per column position and may record
+    problems and aliases on the table (see :func:`analysis.platforms.build_header`).
+    """
+
+    rows: int
+    combine: Callable[[list[tuple[int, list[str]]], RawTable], list[str]]
+
+
 class _Grid:
     """Rows of cells -> :class:`RawTable`, fed in chunks so that memory stays bounded.
 
@@ -343,9 +358,11 @@ class _Grid:
     beyond the header's width are extra values; columns are kept as Arrow string chunks.
     """
 
-    def __init__(self, table: RawTable):
+    def __init__(self, table: RawTable, header_spec: HeaderSpec | None = None):
         self.table = table
         self.file = table.source_file
+        self.header_spec = header_spec
+        self.header_rows: list[tuple[int, list[str]]] = []  # of a header spanning rows
         self.header: list[str] | None = None
         self.header_row = 0
         self.width = 0
@@ -383,10 +400,22 @@ class _Grid:
             hits = np.flatnonzero(non_blank)
             if not len(hits):
                 return  # blank rows above the header are not reported
-            at = int(hits[0])
-            cells = width if lengths is None else int(lengths[at])
-            self._set_header(int(numbers[at]), [columns[p][at].as_py() for p in range(cells)])
-            start = at + 1
+            wanted = self.header_spec.rows if self.header_spec else 1
+            taken = hits[: wanted - len(self.header_rows)]
+            for at in taken:
+                cells = width if lengths is None else int(lengths[at])
+                row = [columns[p][at].as_py() or "" for p in range(cells)]
+                self.header_rows.append((int(numbers[at]), row))
+            start = int(taken[-1]) + 1
+            if len(self.header_rows) < wanted and start >= n_rows:
+                return  # the header goes on in the next chunk
+            last_row, first = self.header_rows[-1][0], self.header_rows[0][1]
+            names = (
+                self.header_spec.combine(self.header_rows, self.table)
+                if self.header_spec
+                else first
+            )
+            self._set_header(last_row if self.header_spec else self.header_rows[0][0], names)
         if start >= n_rows:
             return
         if start:
@@ -497,8 +526,9 @@ class _Grid:
         # Blank rows between data rows are reported; trailing ones (Excel formatting) are not.
         if skipped_blank:
             table.warnings.append(f"{self.file}: {skipped_blank} blank row(s) skipped")
-        if self.header_row != 1:
-            table.warnings.append(f"{self.file}: the header is on row {self.header_row}, not row 1")
+        first_row = self.header_rows[0][0] if self.header_rows else self.header_row
+        if first_row != 1:
+            table.warnings.append(f"{self.file}: the header is on row {first_row}, not row 1")
         if self.normalised:
             shown = ", ".join(
                 f"'{self.header[p]}' (column {column_letter(p)})" for p in self.normalised
@@ -549,6 +579,7 @@ def table_from_grid(
     source_file: str,
     rows: Iterable[tuple[int, Sequence[Any]]],
     table: RawTable | None = None,
+    header: HeaderSpec | None = None,
 ) -> RawTable:
     """Build a :class:`RawTable` from ``(spreadsheet_row, cells)`` pairs, the first being the header.
 
@@ -564,7 +595,7 @@ def table_from_grid(
     Cells are the text :func:`cell_text` gives; the frame's columns are :data:`TEXT_DTYPE`.
     """
     table = table or RawTable(source_file=source_file, frame=_empty_frame())
-    grid = _Grid(table)
+    grid = _Grid(table, header)
     for batch in _batches(rows, _CHUNK_ROWS):
         numbers = np.fromiter((number for number, _ in batch), dtype=np.int64, count=len(batch))
         grid.add_rows(numbers, [cells for _, cells in batch], text_only=False)
@@ -1139,7 +1170,9 @@ def _first_width(text: str, delimiter: str) -> int:
     return 0
 
 
-def _read_csv_stream(handle: BinaryIO, source_file: str) -> RawTable:
+def _read_csv_stream(
+    handle: BinaryIO, source_file: str, header: HeaderSpec | None = None
+) -> RawTable:
     table = RawTable(source_file=source_file, frame=_empty_frame())
     head = handle.read(_SAMPLE_BYTES)
     if not head.strip() and len(head) < _SAMPLE_BYTES:
@@ -1155,7 +1188,7 @@ def _read_csv_stream(handle: BinaryIO, source_file: str) -> RawTable:
     table.warnings.extend(warnings)
     head_text = _head_text(head, encoding.codec)
     delimiter = sniff_delimiter(head_text)
-    grid = _Grid(table)
+    grid = _Grid(table, header)
     listed = len(table.problems)
     try:
         with _long_cells():
@@ -1166,7 +1199,7 @@ def _read_csv_stream(handle: BinaryIO, source_file: str) -> RawTable:
                 _arrow_records(handle, encoding.codec, delimiter, width, grid)
             except _ArrowGaveUp:
                 del table.problems[listed:]  # those of the rows Arrow did read
-                grid = _Grid(table)
+                grid = _Grid(table, header)
                 _python_records(handle, encoding.codec, delimiter, grid)
             unclosed = (
                 _unclosed_quote(handle, encoding.codec, delimiter, grid.header or [])
@@ -1193,7 +1226,9 @@ def read_csv_bytes(data: bytes, source_file: str) -> RawTable:
     return _read_csv_stream(io.BytesIO(data), source_file)
 
 
-def read_csv(path: Path, source_file: str | None = None) -> RawTable:
+def read_csv(
+    path: Path, source_file: str | None = None, header: HeaderSpec | None = None
+) -> RawTable:
     """Read a CSV file in bounded memory.
 
     Encodings (see the module docstring), delimiter (``,``, ``;`` or tab, from the header
@@ -1211,7 +1246,7 @@ def read_csv(path: Path, source_file: str | None = None) -> RawTable:
         return table
     try:
         with path.open("rb") as handle:
-            return _read_csv_stream(handle, source_file)
+            return _read_csv_stream(handle, source_file, header)
     except OSError as error:
         return _unreadable(source_file, error)
     finally:
@@ -1297,7 +1332,12 @@ def _guarded(rows: Iterable[Any], failure: list[BaseException]) -> Iterator[Any]
         failure.append(error)
 
 
-def read_xlsx(path: Path, source_file: str | None = None, sheet: str | None = None) -> RawTable:
+def read_xlsx(
+    path: Path,
+    source_file: str | None = None,
+    sheet: str | None = None,
+    header: HeaderSpec | None = None,
+) -> RawTable:
     """Read the first sheet (or ``sheet``) of an Excel workbook; cached formula values are used.
 
     Dates stored as Excel dates arrive as ISO text; whole numbers as ``4`` rather than ``4.0``.
@@ -1344,7 +1384,7 @@ def read_xlsx(path: Path, source_file: str | None = None, sheet: str | None = No
         except Exception as error:
             return _unreadable(source_file, f"not a valid .xlsx workbook: {error}")
         rows = enumerate(_guarded(worksheet.iter_rows(values_only=True), failure), start=1)
-        table = table_from_grid(source_file, rows)
+        table = table_from_grid(source_file, rows, header=header)
     finally:
         workbook.close()
     if failure:
@@ -1473,6 +1513,7 @@ def read_table(
     source_file: str | None = None,
     sheet: str | None = None,
     root: Path | None = None,
+    header: HeaderSpec | None = None,
 ) -> RawTable:
     """Read any supported responses file into a :class:`RawTable` (problems, never exceptions).
 
@@ -1487,6 +1528,8 @@ def read_table(
     root : Path, optional
         The study folder: the file must be a regular file inside it (see
         :func:`study_path_problem`). Without it only "a regular file" is checked.
+    header : HeaderSpec, optional
+        A header over several rows (CSV and XLSX; an SPSS file names its variables).
     """
     path = Path(path)
     source_file = source_file or path.name
@@ -1500,9 +1543,9 @@ def read_table(
         return table
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return read_csv(path, source_file)
+        return read_csv(path, source_file, header)
     if suffix in XLSX_SUFFIXES:
-        return read_xlsx(path, source_file, sheet)
+        return read_xlsx(path, source_file, sheet, header)
     if suffix in SPSS_SUFFIXES:
         return read_sav(path, source_file)
     table = RawTable(source_file=source_file, frame=_empty_frame())

@@ -293,7 +293,13 @@ def _surveymonkey(plain, columns, questions, labels, starts, ends, durations, by
     return Exported(
         rows,
         {},
-        columns={"respondent": None, "date": None, "duration_s": None},
+        columns={
+            "respondent": None,
+            "agency": questions[by_kind["agency"]].text,
+            "comment": questions[by_kind["comment"]].text,
+            "date": None,
+            "duration_s": None,
+        },
         items=_by_text(columns, questions, "item"),
         segments=_by_text(columns, questions, "segment"),
     )

@@ -46,6 +46,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -660,3 +661,149 @@ def _flags(
                 )
         flags[position] = flag
     return flags, problems
+
+
+# --------------------------------------------------------------------------------------------
+# A raw table read from an export -> the table validate maps
+# --------------------------------------------------------------------------------------------
+
+
+def header_spec(platform: Platform) -> Any:
+    """The reader's :class:`analysis.io.HeaderSpec` for a platform whose header spans rows.
+
+    Only SurveyMonkey's header must be built while reading (its first row leaves the
+    sub-columns of a matrix question unnamed, and the reader drops unnamed columns);
+    Qualtrics' first row names every column, so its other header rows are taken off the
+    table afterwards (:func:`adapt_table`).
+    """
+    from analysis.io import HeaderSpec
+
+    if platform.key != "surveymonkey":
+        return None
+
+    def combine(rows: list[tuple[int, list[str]]], table: Any) -> list[str]:
+        header = build_header(platform, rows, table.source_file)
+        table.problems.extend(header.problems)
+        table.aliases.update(header.aliases)
+        return header.names
+
+    return HeaderSpec(2, combine)
+
+
+#: Metadata columns of each platform that study.yml need not map (kept out of "not used").
+_METADATA = {
+    "qualtrics": (
+        "StartDate",
+        "EndDate",
+        "Status",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "RecordedDate",
+        "ResponseId",
+        "DistributionChannel",
+        "UserLanguage",
+    ),
+    "surveymonkey": ("Respondent ID", "Collector ID", "Start Date", "End Date"),
+    "kobo": (
+        "start",
+        "end",
+        "today",
+        "_id",
+        "_uuid",
+        "_submission_time",
+        "_validation_status",
+        "_index",
+        "_status",
+        "_notes",
+        "_tags",
+        "__version__",
+        "meta/instanceID",
+    ),
+    "google_forms": ("Timestamp", "الطابع الزمني"),
+    "microsoft_forms": ("ID", "Start time", "Completion time", "Last modified time"),
+}
+
+
+@dataclass
+class Adapted:
+    """A platform export's table made ready for mapping.
+
+    Attributes
+    ----------
+    table : RawTable
+        Header rows beyond the first taken off (Qualtrics), aliases recorded, the derived
+        columns of :func:`derive_fields` added.
+    defaults : dict
+        Tidy field -> raw column, for the fields study.yml leaves to the platform.
+    personal : list of str
+        Personal-data columns of the export, never read.
+    quiet : set of str
+        Metadata and personal columns, left out of the "columns not used" warning.
+    """
+
+    table: Any
+    defaults: dict[str, str]
+    personal: list[str]
+    quiet: set[str]
+
+
+def adapt_table(platform: Platform, table: Any, named: dict[str, str | None]) -> Adapted:
+    """Turn a raw table read from ``platform``'s export into one :mod:`analysis.validate` maps.
+
+    Parameters
+    ----------
+    platform : Platform
+    table : RawTable
+        As read (with :func:`header_spec` for SurveyMonkey).
+    named : dict
+        Tidy field -> the raw column study.yml names for it (None where it names none).
+    """
+    import dataclasses
+
+    frame = table.frame
+    headers = [str(c) for c in frame.columns]
+    problems = list(table.problems)
+    aliases = dict(table.aliases)
+    if platform.key == "qualtrics" and len(frame):
+        head = [(1, headers)] + [
+            (int(row), [str(frame.at[row, c]) for c in headers]) for row in frame.index[:2]
+        ]
+        header = build_header(platform, head, table.source_file)
+        problems += header.problems
+        aliases.update(header.aliases)
+        frame = frame.iloc[header.rows - 1 :]
+    elif platform.key in ("kobo", "google_forms", "microsoft_forms"):
+        aliases.update(build_header(platform, [(1, headers)], table.source_file).aliases)
+    glued = [h for h in headers if "_uuid" in h and h != "_uuid"]
+    wrong_separator = platform.key == "kobo" and (
+        (len(headers) == 1 and any(d in headers[0] for d in ";,\t"))
+        or (find(headers, ["_uuid"]) is None and bool(glued))
+    )
+    if wrong_separator:
+        # Every other problem of the file (extra values on each row) follows from this one.
+        problems = [
+            Problem(
+                table.source_file,
+                1,
+                None,
+                (glued or headers)[0][:60],
+                "a KoboToolbox CSV whose separator splits its header into columns: this header "
+                "keeps several column names in one ('_uuid' inside another name), so the file "
+                "was read with the wrong separator (export it again with ';' or ',')",
+            )
+        ]
+    derived = derive_fields(platform, frame, table.source_file, named)
+    if not wrong_separator:
+        problems += derived.problems
+    personal = personal_columns(platform, headers)
+    metadata = {h for h in headers if find([h], _METADATA.get(platform.key, ())) is not None}
+    adapted = dataclasses.replace(
+        table,
+        frame=derived.frame,
+        problems=problems,
+        warnings=list(table.warnings) + derived.warnings,
+        aliases=aliases,
+    )
+    quiet = set(personal) | metadata | set(DERIVED.values())
+    return Adapted(adapted, derived.defaults, personal, quiet)

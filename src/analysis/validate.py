@@ -23,7 +23,7 @@ import datetime as dt
 import math
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,6 +133,8 @@ class Ingested:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     interventions: pd.DataFrame = field(default_factory=lambda: empty_interventions())
+    #: Personal-data columns of platform exports left unread, by file.
+    personal: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -327,24 +329,43 @@ def _wave_parser(study: Study, waves_of_source: Sequence[str]) -> Callable[[str]
 
 
 def field_specs(
-    study: Study, agency_ids: Sequence[str], waves_of_source: Sequence[str] = ()
+    study: Study,
+    agency_ids: Sequence[str],
+    waves_of_source: Sequence[str] = (),
+    defaults: Mapping[str, str] | None = None,
 ) -> list[FieldSpec]:
-    """The raw columns a responses file must have, with how each is parsed."""
+    """The raw columns a responses file must have, with how each is parsed.
+
+    ``defaults`` (a survey platform's export, :func:`analysis.platforms.adapt_table`) gives
+    the raw column of a standard field that study.yml does not name: the response id, the
+    start time, the duration, and the platform's own flag of the response.
+    """
     columns = study.columns
+    defaults = dict(defaults or {})
+    platform = "the platform's metadata (waves.<wave>.format)"
+    respondent = columns.respondent or defaults.get("respondent")
     specs = [
-        FieldSpec("respondent", columns.respondent, "columns.respondent", _text),
+        FieldSpec(
+            "respondent",
+            respondent,
+            "columns.respondent" if columns.respondent else platform,
+            _text,
+        ),
         FieldSpec("agency_id", columns.agency, "columns.agency", _agency_parser(agency_ids)),
     ]
     if columns.wave is not None:
         specs.append(
             FieldSpec("wave", columns.wave, "columns.wave", _wave_parser(study, waves_of_source))
         )
-    if columns.date is not None:
-        specs.append(FieldSpec("date", columns.date, "columns.date", parse_date))
-    if columns.duration_s is not None:
-        specs.append(
-            FieldSpec("duration_s", columns.duration_s, "columns.duration_s", parse_duration)
-        )
+    if columns.date is not None or "date" in defaults:
+        where = "columns.date" if columns.date is not None else platform
+        specs.append(FieldSpec("date", columns.date or defaults["date"], where, parse_date))
+    if columns.duration_s is not None or "duration_s" in defaults:
+        where = "columns.duration_s" if columns.duration_s is not None else platform
+        raw = columns.duration_s or defaults["duration_s"]
+        specs.append(FieldSpec("duration_s", raw, where, parse_duration))
+    if "platform_flag" in defaults:
+        specs.append(FieldSpec("platform_flag", defaults["platform_flag"], platform, _text))
     if columns.comment is not None:
         specs.append(FieldSpec("comment", columns.comment, "columns.comment", _text))
     labels = scale_label_codes(study)
@@ -373,10 +394,21 @@ def field_specs(
     return specs
 
 
-def _find_column(columns: Sequence[str], wanted: str) -> str | None:
-    """The header matching ``wanted`` exactly, else the single one matching it case/space-insensitively."""
+def _find_column(
+    columns: Sequence[str], wanted: str | None, aliases: Mapping[str, str] | None = None
+) -> str | None:
+    """The header matching ``wanted`` exactly, else the single one matching it case/space-insensitively.
+
+    ``aliases`` (a platform export's question text, SurveyMonkey sub-questions, the last
+    part of a Kobo group path) are tried last.
+    """
+    if wanted is None:
+        return None
     if wanted in columns:
         return wanted
+    alias = (aliases or {}).get(match_key(wanted))
+    if alias in columns and not any(match_key(c) == match_key(wanted) for c in columns):
+        return alias
     near = [c for c in columns if match_key(c) == match_key(wanted)]
     return near[0] if len(near) == 1 else None
 
@@ -398,6 +430,9 @@ def empty_responses(study: Study | None) -> pd.DataFrame:
     columns["recommend"] = np.array([], dtype="float64")
     if study is not None:
         columns.update({key: pd.array([], dtype="string") for key in study.segments})
+    # What a survey platform says of the response (preview, test, spam, incomplete), NA in
+    # plain files: the quality rules turn it into an exclusion.
+    columns["platform_flag"] = pd.array([], dtype="string")
     return pd.DataFrame(columns)
 
 
@@ -423,6 +458,8 @@ def map_table(
     study: Study,
     agency_ids: Sequence[str],
     waves_of_source: Sequence[str],
+    defaults: Mapping[str, str] | None = None,
+    quiet: set[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[Problem], list[str]]:
     """Map one raw table to tidy columns.
 
@@ -436,6 +473,10 @@ def map_table(
     waves_of_source : sequence of str
         Standard names of the waves that list this file: the wave of every row when there
         is one and no ``columns.wave``.
+    defaults : mapping, optional
+        Raw columns of standard fields study.yml leaves to a platform (:func:`field_specs`).
+    quiet : set of str, optional
+        Columns not to list as "not used" (a platform's metadata and personal columns).
 
     Returns
     -------
@@ -448,11 +489,13 @@ def map_table(
     raw = table.frame
     problems: list[Problem] = []
     warnings: list[str] = []
-    specs = field_specs(study, agency_ids, waves_of_source)
+    specs = field_specs(study, agency_ids, waves_of_source, defaults)
     headers = [str(c) for c in raw.columns]
     found: dict[str, str] = {}
     for spec in specs:
-        header = _find_column(headers, spec.raw)
+        header = _find_column(headers, spec.raw, table.aliases)
+        if header is None and spec.raw is None:
+            continue  # the platform's own missing metadata column is already a problem
         if header is None:
             problems.append(
                 Problem(
@@ -465,7 +508,7 @@ def map_table(
             )
         else:
             found[spec.tidy] = header
-    unused = [h for h in headers if h not in set(found.values())]
+    unused = [h for h in headers if h not in set(found.values()) and h not in (quiet or ())]
     if unused:
         shown = ", ".join(unused[:10]) + (
             f" and {len(unused) - 10} more" if len(unused) > 10 else ""
@@ -575,6 +618,10 @@ def responses_schema(study: Study, agency_ids: Sequence[str] | None) -> Any:
             pa.Check.isin(list(segment.values), error=f"a code of segments.{key}"),
             nullable=True,
         )
+    # Optional in the frame: tidy tables written before platform exports existed lack it.
+    columns["platform_flag"] = pa.Column(
+        "string", pa.Check.isin(list(config.PLATFORM_REASONS)), nullable=True, required=False
+    )
     return pa.DataFrameSchema(columns, strict=True)
 
 
@@ -741,22 +788,73 @@ def with_labels_for_text_mappings(table: RawTable, study: Study) -> RawTable:
     return dataclasses.replace(table, frame=frame)
 
 
+def _named_fields(study: Study) -> dict[str, str | None]:
+    """Standard fields study.yml names a raw column for (None where it leaves it out)."""
+    columns = study.columns
+    return {
+        "respondent": columns.respondent,
+        "date": columns.date,
+        "duration_s": columns.duration_s,
+    }
+
+
+def _personal_mapped(table: RawTable, study: Study, personal: Sequence[str]) -> list[Problem]:
+    """A study.yml field that reads a personal-data column of a platform export: a problem."""
+    if not personal:
+        return []
+    headers = [str(c) for c in table.frame.columns]
+    wanted = {
+        "columns.respondent": study.columns.respondent,
+        "columns.agency": study.columns.agency,
+        "columns.date": study.columns.date,
+        "columns.duration_s": study.columns.duration_s,
+        "columns.comment": study.columns.comment,
+        **{f"items.{code}.column": item.column for code, item in study.items.items()},
+        **{f"segments.{key}.column": seg.column for key, seg in study.segments.items()},
+    }
+    if study.recommend is not None:
+        wanted["recommend.column"] = study.recommend.column
+    problems = []
+    for where, raw in wanted.items():
+        header = _find_column(headers, raw, table.aliases)
+        if header is not None and header in personal:
+            problems.append(
+                Problem(
+                    table.source_file,
+                    1,
+                    header,
+                    None,
+                    f"a column without personal data for {where} (this one holds e-mails, "
+                    "names or addresses, which this tool never reads)",
+                )
+            )
+    return problems
+
+
 def _source_name(file: str, sheet: str | None) -> str:
     return f"{file}#{sheet}" if sheet is not None else file
 
 
 def read_responses(
-    study_dir: Path, study: Study, agency_ids: Sequence[str] | None
+    study_dir: Path,
+    study: Study,
+    agency_ids: Sequence[str] | None,
+    personal: dict[str, list[str]] | None = None,
 ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Read, map and check every responses file of a study.
 
     ``agency_ids=None`` skips the look-up of agency ids (``agencies.csv`` is unusable).
+    A wave exported by a survey platform (``waves.<wave>.format``) is read through its
+    preset (:mod:`analysis.platforms`); its personal-data columns are never read, and are
+    listed by file in ``personal`` when given.
 
     Returns
     -------
     responses, problems, warnings
         All rows of all files (one per raw row), in the tidy columns.
     """
+    from analysis.platforms import PLATFORMS, adapt_table, header_spec
+
     problems: list[Problem] = []
     warnings: list[str] = []
     frames, cells, raw_columns = [], [], {}
@@ -764,7 +862,22 @@ def read_responses(
         if not is_inside_path(file):
             continue  # study.yml's problem says so; the file is never opened
         name = _source_name(file, sheet)
-        table = read_table(Path(study_dir) / file, name, sheet, root=study_dir)
+        platform = PLATFORMS.get(study.waves_by_name[names[0]].format)
+        table = read_table(
+            Path(study_dir) / file,
+            name,
+            sheet,
+            root=study_dir,
+            header=header_spec(platform) if platform else None,
+        )
+        defaults: dict[str, str] = {}
+        quiet: set[str] = set()
+        if platform is not None and not table.frame.columns.empty:
+            adapted = adapt_table(platform, table, _named_fields(study))
+            table, defaults, quiet = adapted.table, adapted.defaults, adapted.quiet
+            if adapted.personal and personal is not None:
+                personal[name] = adapted.personal
+            table.problems += _personal_mapped(table, study, adapted.personal)
         problems += table.problems
         warnings += table.warnings
         if table.frame.columns.empty:
@@ -773,7 +886,7 @@ def read_responses(
             problems += spss_label_problems(table, study)
             table = with_labels_for_text_mappings(table, study)
         mapped, raw_cells, table_problems, table_warnings = map_table(
-            table, study, agency_ids or [], names
+            table, study, agency_ids or [], names, defaults, quiet
         )
         problems += table_problems
         warnings += table_warnings
@@ -1003,9 +1116,10 @@ def load_study(study_dir: Path) -> Ingested:
     # Without a single agency read, looking ids up would repeat one problem on every row.
     lookup_ids = agency_ids if agency_ids else None
     responses = empty_responses(study)
+    personal: dict[str, list[str]] = {}
     if study is not None:
         responses, response_problems, response_warnings = read_responses(
-            study_dir, study, lookup_ids
+            study_dir, study, lookup_ids, personal
         )
         problems += response_problems
         warnings += response_warnings
@@ -1016,7 +1130,7 @@ def load_study(study_dir: Path) -> Ingested:
     )
     problems += intervention_problems
     warnings += intervention_warnings
-    return Ingested(study, agencies, responses, problems, warnings, interventions)
+    return Ingested(study, agencies, responses, problems, warnings, interventions, personal)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1078,4 +1192,9 @@ def run_validate(study_dir: Path) -> int:
         print(line, file=sys.stderr)
     summary = escape_invisible(_summary(ingested))
     print(summary, file=sys.stderr if ingested.problems else sys.stdout)
+    for file, columns in ingested.personal.items():
+        print(
+            escape_invisible(f"personal data not read: {file}: {', '.join(columns)}"),
+            file=sys.stderr if ingested.problems else sys.stdout,
+        )
     return 2 if ingested.problems else 0
