@@ -290,19 +290,7 @@ def _surveymonkey(plain, columns, questions, labels, starts, ends, durations, by
             + [f"10.1.{int(rng.integers(0, 255))}.{int(rng.integers(1, 255))}", "", "", "", ""]
             + _text_answers(record, columns, questions, labels, "ar")
         )
-    return Exported(
-        rows,
-        {},
-        columns={
-            "respondent": None,
-            "agency": questions[by_kind["agency"]].text,
-            "comment": questions[by_kind["comment"]].text,
-            "date": None,
-            "duration_s": None,
-        },
-        items=_by_text(columns, questions, "item"),
-        segments=_by_text(columns, questions, "segment"),
-    )
+    return _headed_by_question_text(rows, columns, questions, by_kind, respondent=None)
 
 
 def _kobo(plain, columns, questions, labels, starts, ends, durations, by_kind, rng):
@@ -342,19 +330,7 @@ def _google_forms(plain, columns, questions, labels, starts, ends, durations, by
             [start.strftime("%d/%m/%Y %H:%M:%S"), ""]
             + _text_answers(record, asked, questions, labels, "ar")
         )
-    return Exported(
-        rows,
-        {},
-        columns={
-            "respondent": questions[id_column].text,
-            "agency": questions[by_kind["agency"]].text,
-            "comment": questions[by_kind["comment"]].text,
-            "date": None,
-            "duration_s": None,
-        },
-        items=_by_text(asked, questions, "item"),
-        segments=_by_text(asked, questions, "segment"),
-    )
+    return _headed_by_question_text(rows, asked, questions, by_kind, respondent=id_column)
 
 
 def _microsoft_forms(plain, columns, questions, labels, starts, ends, durations, by_kind, rng):
@@ -367,11 +343,26 @@ def _microsoft_forms(plain, columns, questions, labels, starts, ends, durations,
             [number, start, end, "anonymous", ""]
             + _text_answers(record, asked, questions, labels, "en")
         )
+    return _headed_by_question_text(rows, asked, questions, by_kind, respondent=id_column)
+
+
+def _headed_by_question_text(
+    rows: list[list[Any]],
+    asked: Sequence[str],
+    questions: dict[str, Question],
+    by_kind: dict[str, str],
+    respondent: str | None,
+) -> Exported:
+    """An export whose columns are headed by question text: study.yml names them so.
+
+    ``respondent`` is the plain column asked as a question (the questionnaire number), or
+    None where the platform's own id serves.
+    """
     return Exported(
         rows,
         {},
         columns={
-            "respondent": questions[id_column].text,
+            "respondent": questions[respondent].text if respondent else None,
             "agency": questions[by_kind["agency"]].text,
             "comment": questions[by_kind["comment"]].text,
             "date": None,
