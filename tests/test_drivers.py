@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pingouin
 import pytest
 
 from analysis.drivers import importance_performance, priorities, relative_importance
@@ -78,6 +79,35 @@ def test_when_complete_cases_are_under_min_report_n_then_shares_are_missing():
     table = relative_importance(MTCARS.head(9), ["am", "vs", "cyl"], "mpg", min_report_n=10)
     assert table["r2_share"].isna().all() and table["share_pct"].isna().all()
     assert (table["n"] == 9).all()
+
+
+def test_when_shares_are_computed_then_they_are_pingouins_relimp_columns():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(rng.normal(size=(120, 4)), columns=["a", "b", "c", "y"])
+    frame["b"] += 0.5 * frame["a"]
+    frame["y"] += 0.4 * frame["a"] + 0.2 * frame["c"]
+
+    table = relative_importance(frame, ["a", "b", "c"], "y")
+
+    fit = pingouin.linear_regression(frame[["a", "b", "c"]], frame["y"], relimp=True)
+    fit = fit.set_index("names").loc[["a", "b", "c"]]
+    assert table["r2_share"].tolist() == pytest.approx(fit["relimp"].tolist())
+    assert table["share_pct"].tolist() == pytest.approx(fit["relimp_perc"].tolist())
+    assert table["r2_share"].sum() == pytest.approx(fit["r2"].iloc[0])
+
+
+def test_when_a_predictor_is_constant_then_it_gets_no_share():
+    frame = MTCARS.assign(const=1.0)
+    table = relative_importance(frame, ["am", "const", "vs", "cyl"], "mpg").set_index("predictor")
+    assert table.loc["const", "r2_share"] == 0.0
+    assert table.loc[["am", "vs", "cyl"], "r2_share"].tolist() == pytest.approx(
+        [0.1774892, 0.2027032, 0.3817849], abs=1e-7
+    )
+
+
+def test_when_the_outcome_is_constant_then_shares_are_missing():
+    table = relative_importance(MTCARS.assign(mpg=20.0), ["am", "vs", "cyl"], "mpg")
+    assert table["r2_share"].isna().all()
 
 
 def _matrix() -> pd.DataFrame:

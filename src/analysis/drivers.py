@@ -3,19 +3,19 @@
 Which parts of the service journey matter most for overall satisfaction? The dimension
 scores are correlated (a courteous office also tends to explain procedures well), so
 regression coefficients or single correlations mislead. :func:`relative_importance` splits
-the model's :math:`R^2` with the LMG / Shapley decomposition, which is order-independent,
-non-negative and sums to :math:`R^2`. :func:`importance_performance` crosses that
+the model's :math:`R^2` with pingouin's LMG / Shapley decomposition, which is
+order-independent, non-negative and sums to :math:`R^2`. :func:`importance_performance` crosses that
 importance with the dimension index to name what to fix first (:func:`priorities`).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+import pingouin
 
 from analysis import config
 
@@ -32,20 +32,6 @@ QUADRANT_LABELS_EN = {
 DEFAULT_MIN_REPORT_N = config.DEFAULT_THRESHOLDS["min_report_n"]
 
 
-def _r_squared(cov: np.ndarray, subset: tuple[int, ...]) -> float:
-    """:math:`R^2` of the OLS of y (last row/column of ``cov``) on the predictors in ``subset``.
-
-    :math:`R^2(S) = c_{yS}^T C_{SS}^{+} c_{yS} / \\sigma^2_y`; the pseudo-inverse gives a
-    constant or perfectly collinear predictor no share instead of failing.
-    """
-    if not subset:
-        return 0.0
-    index = list(subset)
-    c_ss = cov[np.ix_(index, index)]
-    c_sy = cov[index, -1]
-    return float(c_sy @ np.linalg.pinv(c_ss) @ c_sy / cov[-1, -1])
-
-
 def relative_importance(
     responses: pd.DataFrame,
     predictors: Sequence[str],
@@ -53,6 +39,11 @@ def relative_importance(
     min_report_n: int = DEFAULT_MIN_REPORT_N,
 ) -> pd.DataFrame:
     """LMG (Shapley) relative importance of the predictors of an OLS regression.
+
+    The decomposition is pingouin's (``pingouin.linear_regression(..., relimp=True)``, its
+    ``relimp`` and ``relimp_perc`` columns); this function adds what the reports need around
+    it: complete cases, suppression under ``min_report_n``, a constant outcome, and one row per
+    predictor in the given order.
 
     Parameters
     ----------
@@ -84,7 +75,8 @@ def relative_importance(
         \\frac{|S|!\\,(p - |S| - 1)!}{p!} \\left[R^2(S \\cup \\{j\\}) - R^2(S)\\right],
 
     the average over all orderings of the predictors of the :math:`R^2` gained by adding
-    :math:`j`. It equals R relaimpo's ``calc.relimp(type = "lmg")``.
+    :math:`j`. It equals R relaimpo's ``calc.relimp(type = "lmg")``. A constant predictor
+    gets no share (pingouin leaves it out of the correlation matrix).
     """
     predictors = list(predictors)
     complete = responses[[*predictors, outcome]].apply(pd.to_numeric, errors="coerce")
@@ -95,25 +87,20 @@ def relative_importance(
     table["n"] = n
     if p == 0 or n < max(min_report_n, p + 2):
         return table
-    cov = np.cov(complete.to_numpy(), rowvar=False).reshape(p + 1, p + 1)
-    if cov[-1, -1] <= 0:
+    y = complete[outcome].to_numpy()
+    if np.ptp(y) == 0:
         return table  # a constant outcome has no variance to explain
-    r2 = {
-        subset: _r_squared(cov, subset)
-        for size in range(p + 1)
-        for subset in itertools.combinations(range(p), size)
-    }
-    shares = np.zeros(p)
-    for j in range(p):
-        others = [k for k in range(p) if k != j]
-        for size in range(p):
-            weight = math.factorial(size) * math.factorial(p - size - 1) / math.factorial(p)
-            for subset in itertools.combinations(others, size):
-                with_j = tuple(sorted((*subset, j)))
-                shares[j] += weight * (r2[with_j] - r2[subset])
-    table["r2_share"] = shares
-    total = shares.sum()
-    table["share_pct"] = shares / total * 100 if total > 0 else np.nan
+    x = complete[predictors]
+    if (np.ptp(x.to_numpy(), axis=0) == 0).all():
+        table["r2_share"] = 0.0  # nothing varies: nothing is explained, no percentages
+        return table
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rank-deficient designs: pingouin warns, pinv copes
+        fit = pingouin.linear_regression(x, y, relimp=True)
+    shares = fit.set_index("names")["relimp"].reindex(predictors).fillna(0.0)
+    table["r2_share"] = shares.to_numpy(dtype=float)
+    total = table["r2_share"].sum()
+    table["share_pct"] = table["r2_share"] / total * 100 if total > 0 else np.nan
     return table
 
 
