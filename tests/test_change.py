@@ -330,3 +330,33 @@ def test_when_sleep_data_compared_then_signed_g_equals_pingouin_and_statsmodels(
     assert result["hedges_g"] == pytest.approx(float(by_statsmodels), rel=1e-12)
     swapped = index_change(after, before, scale_min=0, scale_max=100)
     assert swapped["hedges_g"] == pytest.approx(-by_pingouin, rel=1e-12)
+
+
+def test_when_a_verdict_reads_an_adjusted_p_then_the_shown_interval_agrees_with_it():
+    """Issue 13: the interval shown beside a verdict excludes 0 exactly when the word says so."""
+    from scipy import stats as st
+
+    from analysis.change import adjusted_interval, shown_change
+
+    rng = np.random.default_rng(13)
+    for _ in range(300):
+        n0, n1 = rng.integers(10, 300, size=2)
+        a = rng.normal(60, 25, n0)
+        b = rng.normal(60 + rng.normal(0, 8), 25, n1)
+        welch = st.ttest_ind(b, a, equal_var=False)
+        ci = welch.confidence_interval()
+        estimate, p = float(b.mean() - a.mean()), float(welch.pvalue)
+        p_adj = min(1.0, p * rng.choice([1, 1.5, 2, 5, 17]))
+        low, high, verdict = shown_change(estimate, ci.low, ci.high, p, p_adj)
+        assert low <= estimate <= high
+        assert (low > 0 or high < 0) == (p_adj < 0.05), (p, p_adj, low, high)
+        assert verdict.direction == (
+            "improved" if low > 0 else "declined" if high < 0 else "no clear change"
+        )
+        if p_adj == p:  # no adjustment: the Welch interval itself
+            assert (low, high) == (ci.low, ci.high)
+        else:  # wider than the unadjusted interval
+            assert low < ci.low and high > ci.high
+    # The issue's example: "+10.8 [0.9, 20.8] - no clear change (BH p = 0.07)".
+    low, high = adjusted_interval(10.8, 0.9, 20.8, 0.034, 0.07)
+    assert low < 0 < high

@@ -10,10 +10,14 @@ import pytest
 
 from analysis.i18n import (
     LANGUAGES,
+    LRI,
     LRM,
     MISSING,
+    NBSP,
+    PDI,
     STRINGS,
     bidi_isolate,
+    count_phrase,
     effect_size_key,
     fmt_date,
     fmt_interval,
@@ -106,11 +110,12 @@ def test_when_a_change_is_formatted_then_positive_values_get_a_plus_isolated_in_
 @pytest.mark.parametrize(
     ("lo", "hi", "decimals", "lang", "expected"),
     [
-        (60.2, 67.8, 0, "en", "[60, 68]"),
-        (60.2, 67.8, 0, "ar", "[60، 68]"),  # REPORTS.md example
-        (0.123, 0.456, 2, "en", "[0.12, 0.46]"),
-        (-5.2, 2.1, 1, "ar", f"[{LRM}-5.2، 2.1]"),
-        (None, 3, 0, "en", f"[{MISSING}, 3]"),
+        (60.2, 67.8, 0, "en", f"{LRI}[60,{NBSP}68]{PDI}"),
+        (60.2, 67.8, 0, "ar", f"{LRI}[60،{NBSP}68]{PDI}"),  # REPORTS.md example
+        (0.123, 0.456, 2, "en", f"{LRI}[0.12,{NBSP}0.46]{PDI}"),
+        (-5.2, 2.1, 1, "ar", f"{LRI}[-5.2،{NBSP}2.1]{PDI}"),  # lower bound first, isolated
+        (-8.4, -0.5, 1, "ar", f"{LRI}[-8.4،{NBSP}-0.5]{PDI}"),
+        (None, 3, 0, "en", f"{LRI}[{MISSING},{NBSP}3]{PDI}"),
     ],
 )
 def test_when_an_interval_is_formatted_then_it_is_bracketed_in_the_languages_style(
@@ -138,7 +143,11 @@ def test_when_an_interval_is_formatted_then_it_is_bracketed_in_the_languages_sty
     ],
 )
 def test_when_a_p_value_is_formatted_then_apa_style_is_used(p, expected):
-    assert fmt_p(p) == expected
+    assert fmt_p(p) == expected.replace(" ", NBSP)  # no line break inside
+
+
+def test_when_a_p_value_is_formatted_in_arabic_then_it_is_one_isolated_left_to_right_run():
+    assert fmt_p(0.0001, "ar") == f"{LRI}p{NBSP}<{NBSP}0.001{PDI}"
 
 
 def test_when_a_p_value_is_out_of_range_then_it_is_refused():
@@ -188,3 +197,59 @@ def test_when_a_date_goes_into_arabic_text_then_it_is_isolated_left_to_right():
     assert fmt_date(pd.Timestamp("2025-01-05 13:00"), "ar") == "\u20662025-01-05\u2069"
     assert fmt_date(pd.NaT, "ar") == MISSING
     assert bidi_isolate("A01", "en") == "A01"
+
+
+# Counts x nouns: Arabic CLDR categories (Babel) zero/one/two/few/many/other.
+_AR_NOUNS = {
+    # noun: (singular, one as words, dual, plural 3-10, accusative singular 11-99)
+    "point": ("نقطة", "نقطة واحدة", "نقطتان", "نقاط", "نقطةً"),
+    "agency": ("جهة", "جهة واحدة", "جهتان", "جهات", "جهةً"),
+    "answer": ("إجابة", "إجابة واحدة", "إجابتان", "إجابات", "إجابةً"),
+    "interview": ("مقابلة", "مقابلة واحدة", "مقابلتان", "مقابلات", "مقابلةً"),
+    "activity": ("نشاط", "نشاط واحد", "نشاطان", "أنشطة", "نشاطًا"),
+    "week": ("أسبوع", "أسبوع واحد", "أسبوعان", "أسابيع", "أسبوعًا"),
+    "rank": ("مرتبة", "مرتبة واحدة", "مرتبتان", "مراتب", "مرتبةً"),
+    "hour": ("ساعة", "ساعة واحدة", "ساعتان", "ساعات", "ساعةً"),
+}
+_COUNTS = (0, 1, 2, 3, 10, 11, 99, 100, 101, 102)
+
+
+def _arabic_expected(n: int, forms: tuple[str, ...]) -> str:
+    singular, one, two, plural, accusative = forms
+    if n == 1:
+        return one
+    if n == 2:
+        return two
+    if 3 <= n % 100 <= 10:
+        return f"{n} {plural}"
+    if 11 <= n % 100 <= 99:
+        return f"{n} {accusative}"
+    return f"{n} {singular}"  # 0, 100, 101, 102
+
+
+@pytest.mark.parametrize("noun", sorted(_AR_NOUNS))
+@pytest.mark.parametrize("n", _COUNTS)
+def test_when_a_count_is_worded_in_arabic_then_the_noun_agrees_with_the_number(n, noun):
+    assert count_phrase(n, noun, "ar") == _arabic_expected(n, _AR_NOUNS[noun])
+
+
+def test_the_arabic_table_spot_checks_of_reports_md():
+    assert count_phrase(4, "point", "ar") == "4 نقاط"
+    assert count_phrase(2, "point", "ar") == "نقطتان"
+    assert count_phrase(12, "agency", "ar") == "12 جهةً"
+    assert count_phrase(1, "agency", "ar") == "جهة واحدة"
+    assert count_phrase(103, "point", "ar") == "103 نقاط"  # CLDR: n % 100 in 3..10
+    assert count_phrase(111, "agency", "ar") == "111 جهةً"
+
+
+@pytest.mark.parametrize("n", _COUNTS)
+def test_when_a_count_is_worded_in_english_then_one_is_singular(n):
+    assert count_phrase(n, "point", "en") == f"{n} {'point' if n == 1 else 'points'}"
+
+
+def test_when_a_change_is_worded_then_its_sign_stays_and_one_is_singular():
+    assert count_phrase(1, "point", "en", signed=True) == "+1 point"
+    assert count_phrase(-1, "point", "en", signed=True) == "-1 point"
+    assert count_phrase(1.5, "point", "en", decimals=1) == "1.5 points"
+    assert count_phrase(4, "point", "ar", signed=True) == f"{LRM}+4 نقاط"
+    assert count_phrase(1, "point", "ar", signed=True) == f"{LRM}+1 نقطة"

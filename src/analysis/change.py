@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pingouin as pg
 from scipy import stats
+from scipy.optimize import brentq
 from statsmodels.stats.proportion import confint_proportions_2indep
 
 from analysis.measures import (
@@ -33,9 +34,11 @@ __all__ = [
     "Verdict",
     "adjust_across_agencies",
     "adjust_within_agency",
+    "adjusted_interval",
     "change_table",
     "effect_size_word",
     "index_change",
+    "shown_change",
     "top2box_change",
     "verdict",
 ]
@@ -491,3 +494,92 @@ def verdict(
     else:
         direction = "no clear change"
     return Verdict(direction, effect_size_word(g))
+
+
+def _welch_df(estimate: float, half: float, p_value: float, alpha: float) -> float:
+    """Degrees of freedom that reproduce a t interval's half-width and its p-value together.
+
+    The results rows keep the Welch estimate, 95% interval and p but not df; df is the root
+    of ``2 * sf(|estimate| * t_{1-alpha/2}(df) / half, df) = p`` (the normal limit when the
+    root is beyond 10^7 or absent).
+    """
+    ratio = abs(estimate) / half
+
+    def gap(log_df: float) -> float:
+        df = math.exp(log_df)
+        return 2 * stats.t.sf(ratio * stats.t.isf(alpha / 2, df), df) - p_value
+
+    lo, hi = math.log(0.5), math.log(1e7)
+    try:
+        if gap(lo) * gap(hi) < 0:
+            return math.exp(brentq(gap, lo, hi, xtol=1e-6))
+    except (ValueError, ZeroDivisionError):  # pragma: no cover - degenerate input
+        pass
+    return math.inf
+
+
+def adjusted_interval(
+    estimate: float,
+    ci_low: float,
+    ci_high: float,
+    p_value: float,
+    p_adj: float | None,
+    alpha: float = 0.05,
+) -> tuple[float, float]:
+    """The interval that agrees with an adjusted test: the one a report shows beside its verdict.
+
+    The rule of every report, the portal league and the regional league (methods note): *a
+    change is called improved or declined only when the interval shown beside it excludes 0;
+    where the verdict reads a multiplicity-adjusted p-value (Holm within the agency, BH across
+    the programme agencies), the interval shown is adjusted the same way.* The adjusted
+    interval is the Welch interval at the confidence level the adjusted test spends on this
+    comparison, ``1 - alpha * p / p_adj`` (Holm's step-down level ``alpha / (m - i + 1)``;
+    for BH, Benjamini & Yekutieli's (2005) false-coverage-rate level ``R * alpha / m`` for a
+    selected comparison). Its standard error is taken from the p-value,
+    ``se = |estimate| / t_{1 - p/2}(df)``, so that, for any df, the interval excludes 0
+    exactly when ``p_adj < alpha``; df is recovered from the shown interval and p
+    (:func:`_welch_df`), which makes the interval equal the unadjusted one when
+    ``p_adj == p``. Without ``p_adj`` (or when it equals ``p``) the 95% interval itself.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+    *Scandinavian Journal of Statistics*, 6(2), 65-70.
+    Benjamini, Y., & Yekutieli, D. (2005). False discovery rate-adjusted multiple confidence
+    intervals for selected parameters. *JASA*, 100(469), 71-81.
+    """
+    values = (estimate, ci_low, ci_high, p_value)
+    if any(v is None or not math.isfinite(float(v)) for v in values):
+        return ci_low, ci_high
+    if p_adj is None or not math.isfinite(float(p_adj)) or p_adj <= p_value:
+        return ci_low, ci_high
+    half = (ci_high - ci_low) / 2
+    centre = (ci_high + ci_low) / 2
+    if half <= 0:
+        return ci_low, ci_high
+    df = _welch_df(centre, half, p_value, alpha)
+    level_alpha = alpha * p_value / p_adj
+    if 1e-12 < p_value < 1 - 1e-9 and centre != 0:
+        se = abs(centre) / stats.t.isf(p_value / 2, df)
+    else:
+        se = half / stats.t.isf(alpha / 2, df)
+    wide = stats.t.isf(level_alpha / 2, df) * se
+    return centre - wide, centre + wide
+
+
+def shown_change(
+    estimate: float,
+    ci_low: float,
+    ci_high: float,
+    p_value: float,
+    p_adj: float | None,
+    g: float = math.nan,
+    alpha: float = 0.05,
+) -> tuple[float, float, Verdict]:
+    """The interval to show beside a change and its verdict, read from that same interval.
+
+    ``(low, high, verdict)``: :func:`adjusted_interval` and :func:`verdict` of it (no
+    second test), so the word can never disagree with the interval a reader sees.
+    """
+    low, high = adjusted_interval(estimate, ci_low, ci_high, p_value, p_adj, alpha)
+    return low, high, verdict(low, high, g)

@@ -1433,13 +1433,25 @@ def fmt_num(
     return text
 
 
+#: Left-to-right isolate and pop directional isolate (Unicode bidi, UAX #9): the text between
+#: them is laid out on its own, left to right, whatever surrounds it.
+LRI, PDI = "\u2066", "\u2069"
+
+#: No-break space: keeps an interval or "p < 0.001" on one line.
+NBSP = "\u00a0"
+
+
 def fmt_interval(lo: float | None, hi: float | None, decimals: int = 0, lang: str = "en") -> str:
     """A confidence interval in brackets, rounded like its estimate: ``[60, 68]`` / ``[60، 68]``.
 
-    The Arabic form uses the Arabic comma (REPORTS.md wording rules).
+    Lower bound first in both languages, as one isolated left-to-right run (``LRI ... PDI``),
+    whatever the signs of the bounds: in Arabic text the bidirectional algorithm would
+    otherwise reorder the two numbers of a negative interval. The Arabic form uses the
+    Arabic comma (REPORTS.md wording rules), and the space after the comma is a no-break
+    space so that the interval never breaks across lines.
     """
-    sep = "، " if lang == "ar" else ", "
-    return f"[{fmt_num(lo, decimals, lang)}{sep}{fmt_num(hi, decimals, lang)}]"
+    sep = "،" if lang == "ar" else ","
+    return f"{LRI}[{fmt_num(lo, decimals)}{sep}{NBSP}{fmt_num(hi, decimals)}]{PDI}"
 
 
 def bidi_isolate(text: str, lang: str) -> str:
@@ -1460,25 +1472,153 @@ def fmt_date(value: object, lang: str = "en") -> str:
     return bidi_isolate(pd.Timestamp(value).strftime("%Y-%m-%d"), lang)
 
 
-def fmt_p(p: float | None) -> str:
+def fmt_p(p: float | None, lang: str = "en") -> str:
     """A p-value as ``p = 0.03``, ``p = 0.004`` or ``p < 0.001`` (APA style, leading zero kept).
 
     Two decimals from 0.01 up, three below; three also when two would round a p-value
     under 0.05 up to ``0.05`` (``0.049`` stays ``p = 0.049``), so the text never seems to
-    cross the usual threshold. The same in both languages (``p`` is a symbol).
+    cross the usual threshold. The same in both languages (``p`` is a symbol); the spaces
+    are no-break spaces (never a line break inside), and in Arabic the whole is isolated
+    left to right, so that ``<`` is not mirrored and ``p`` stays first.
     """
     if _is_missing(p):
-        return f"p = {MISSING}"
-    p = float(p)  # type: ignore[arg-type]
-    if not 0 <= p <= 1:
-        raise ValueError(f"p-value out of [0, 1]: {p}")
-    if p < 0.001:
-        return "p < 0.001"
-    decimals = 3 if p < 0.01 else 2
-    text = fmt_num(p, decimals)
-    if decimals == 2 and p < 0.05 and text == "0.05":
-        text = fmt_num(p, 3)
-    return f"p = {text}"
+        text = f"p = {MISSING}"
+    else:
+        p = float(p)  # type: ignore[arg-type]
+        if not 0 <= p <= 1:
+            raise ValueError(f"p-value out of [0, 1]: {p}")
+        if p < 0.001:
+            text = "p < 0.001"
+        else:
+            decimals = 3 if p < 0.01 else 2
+            number = fmt_num(p, decimals)
+            if decimals == 2 and p < 0.05 and number == "0.05":
+                number = fmt_num(p, 3)
+            text = f"p = {number}"
+    text = text.replace(" ", NBSP)
+    return f"{LRI}{text}{PDI}" if lang == "ar" else text
+
+
+#: Counted nouns: English singular and plural; Arabic singular (also the form after 100,
+#: 101, 102 ... and the form after 0), "one" as words, dual, plural (3-10) and the singular
+#: accusative after 11-99 (CLDR plural categories: zero one two few many other).
+NOUNS: dict[str, dict[str, dict[str, str]]] = {
+    "point": {
+        "en": {"one": "point", "other": "points"},
+        "ar": {
+            "other": "نقطة",
+            "one": "نقطة واحدة",
+            "two": "نقطتان",
+            "few": "نقاط",
+            "many": "نقطةً",
+        },
+    },
+    "agency": {
+        "en": {"one": "agency", "other": "agencies"},
+        "ar": {"other": "جهة", "one": "جهة واحدة", "two": "جهتان", "few": "جهات", "many": "جهةً"},
+    },
+    "answer": {
+        "en": {"one": "answer", "other": "answers"},
+        "ar": {
+            "other": "إجابة",
+            "one": "إجابة واحدة",
+            "two": "إجابتان",
+            "few": "إجابات",
+            "many": "إجابةً",
+        },
+    },
+    "interview": {
+        "en": {"one": "interview", "other": "interviews"},
+        "ar": {
+            "other": "مقابلة",
+            "one": "مقابلة واحدة",
+            "two": "مقابلتان",
+            "few": "مقابلات",
+            "many": "مقابلةً",
+        },
+    },
+    "activity": {
+        "en": {"one": "activity", "other": "activities"},
+        "ar": {
+            "other": "نشاط",
+            "one": "نشاط واحد",
+            "two": "نشاطان",
+            "few": "أنشطة",
+            "many": "نشاطًا",
+        },
+    },
+    "week": {
+        "en": {"one": "week", "other": "weeks"},
+        "ar": {
+            "other": "أسبوع",
+            "one": "أسبوع واحد",
+            "two": "أسبوعان",
+            "few": "أسابيع",
+            "many": "أسبوعًا",
+        },
+    },
+    "rank": {
+        "en": {"one": "place", "other": "places"},
+        "ar": {
+            "other": "مرتبة",
+            "one": "مرتبة واحدة",
+            "two": "مرتبتان",
+            "few": "مراتب",
+            "many": "مرتبةً",
+        },
+    },
+    "hour": {
+        "en": {"one": "hour", "other": "hours"},
+        "ar": {
+            "other": "ساعة",
+            "one": "ساعة واحدة",
+            "two": "ساعتان",
+            "few": "ساعات",
+            "many": "ساعةً",
+        },
+    },
+}
+
+
+def plural_category(n: float, lang: str) -> str:
+    """CLDR plural category of ``n`` in ``lang`` (Babel): ``zero one two few many other``."""
+    from babel import Locale  # noqa: PLC0415 - imported when a count is worded
+
+    return Locale(lang).plural_form(n)
+
+
+def count_phrase(
+    n: float,
+    noun: str,
+    lang: str,
+    decimals: int = 0,
+    signed: bool = False,
+    grouping: bool = False,
+) -> str:
+    """A number with its counted noun agreeing with it: ``4 نقاط``, ``نقطتان``, ``1 point``.
+
+    The form follows the CLDR plural rules of the language (Babel) on the number as shown
+    (rounded to ``decimals``). Arabic: 1 and 2 as words (``نقطة واحدة``, ``نقطتان``), 3-10
+    the plural (``4 نقاط``), 11-99 the accusative singular (``12 جهةً``), 0 and 100, 101,
+    102 ... the singular (``100 نقطة``); a signed change (``signed=True``) keeps its digits
+    and sign, the noun then in the singular for 1 and 2 (``+1 نقطة``, ``−2 نقطة``: a
+    measured change, not a count). English: ``1 point``, ``+1 point``, ``2 points``,
+    ``1.5 points``. A missing ``n`` gives :data:`MISSING` and the plural noun.
+    """
+    forms = NOUNS[noun][lang]
+    if _is_missing(n):
+        return f"{MISSING} {forms['other']}"
+    shown = fmt_num(n, decimals, lang, grouping=grouping, signed=signed)
+    value = abs(Decimal(shown.lstrip(LRM + "+-").replace(",", "")))
+    number = int(value) if value == value.to_integral_value() and decimals == 0 else float(value)
+    category = plural_category(number, lang)
+    if lang == "en":
+        return f"{shown} {forms['one' if category == 'one' else 'other']}"
+    if category in ("one", "two") and not signed:
+        return forms[category]
+    if category in ("few", "many"):
+        return f"{shown} {forms[category]}"
+    return f"{shown} {forms['other']}"
 
 
 def fmt_suppressed(lang: str, min_report_n: int = 10) -> str:
