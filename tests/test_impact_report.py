@@ -12,7 +12,7 @@ import pytest
 from report_checks import assert_stakeholder_html
 from statsmodels.stats.multitest import multipletests
 
-from analysis.change import HOLM_METRIC
+from analysis.change import HOLM_METRIC, adjusted_interval
 from analysis.impact import (
     ImpactReport,
     agency_change_rows,
@@ -252,10 +252,16 @@ def test_when_the_impact_headline_is_read_then_it_equals_the_results_table(built
         & (results["metric"] == "index_diff")
     ].iloc[0]
     html = (reports / "AG01" / "impact.en.html").read_text(encoding="utf-8")
-    found = re.search(r"a change of ([+−-]?\d+) points \[([−-]?\d+), ([−-]?\d+)\]", html)
+    found = re.search(
+        r"a change of ([+−-]?\d+) points? \u2066\[([−-]?\d+),\u00a0([−-]?\d+)\]\u2069", html
+    )
     assert found, "headline sentence missing"
     shown = [int(x.replace("−", "-")) for x in found.groups()]
-    expected = [row["estimate"], row["ci_low"], row["ci_high"]]
+    # The interval shown is adjusted like the p the verdict reads (issue 13, one rule).
+    low, high = adjusted_interval(
+        row["estimate"], row["ci_low"], row["ci_high"], row["p_value"], row["p_adj"]
+    )
+    expected = [row["estimate"], low, high]
     assert shown == [int(np.floor(x + 0.5)) for x in expected]
 
 

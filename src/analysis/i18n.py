@@ -37,6 +37,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "language_name": {"en": "English", "ar": "العربية"},
     "other_language_link": {"en": "العربية", "ar": "English"},
     "portal_link": {"en": "All reports", "ar": "جميع التقارير"},
+    # --- print and page titles (issue 13) ------------------------------------------------
+    "print_page": {"en": "Page {page} of {pages}", "ar": "صفحة {page} من {pages}"},
+    "title_separator": {"en": " — ", "ar": " — "},
     "programme_title": {
         "en": "Beneficiary satisfaction programme",
         "ar": "برنامج رفع رضا المستفيدين",
@@ -433,22 +436,22 @@ STRINGS: dict[str, dict[str, str]] = {
         "على مستوى البرنامج.",
     },
     "impact_headline_up": {
-        "en": "Satisfaction rose from {before} to {after}: a change of {change} points "
+        "en": "Satisfaction rose from {before} to {after}: a change of {change} "
         "{interval} ({p}, {adjusted}).",
-        "ar": "ارتفع الرضا من {before} إلى {after}: تغير قدره {change} نقطة {interval} ({p} "
+        "ar": "ارتفع الرضا من {before} إلى {after}: تغير قدره {change} {interval} ({p} "
         "{adjusted}).",
     },
     "impact_headline_down": {
-        "en": "Satisfaction fell from {before} to {after}: a change of {change} points "
+        "en": "Satisfaction fell from {before} to {after}: a change of {change} "
         "{interval} ({p}, {adjusted}).",
-        "ar": "انخفض الرضا من {before} إلى {after}: تغير قدره {change} نقطة {interval} ({p} "
+        "ar": "انخفض الرضا من {before} إلى {after}: تغير قدره {change} {interval} ({p} "
         "{adjusted}).",
     },
     "impact_headline_flat": {
         "en": "No clear change in satisfaction: {before} at baseline and {after} at "
-        "follow-up, a change of {change} points {interval} ({p}, {adjusted}).",
+        "follow-up, a change of {change} {interval} ({p}, {adjusted}).",
         "ar": "لا تغير واضح في الرضا: {before} في القياس القبلي و{after} في القياس البعدي، "
-        "بتغير قدره {change} نقطة {interval} ({p} {adjusted}).",
+        "بتغير قدره {change} {interval} ({p} {adjusted}).",
     },
     "adjusted_across_programme": {
         "en": "adjusted across the programme agencies",
@@ -463,10 +466,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "حجم التغير {size} (Hedges' g = {g} {interval}).",
     },
     "impact_where_best": {
-        "en": "The largest change was in {dimension}: {change} points {interval}; {clear} of "
+        "en": "The largest change was in {dimension}: {change} {interval}; {clear} of "
         "{total} parts of the service improved clearly after correction for multiple "
         "comparisons.",
-        "ar": "أكبر تغير كان في {dimension}: {change} نقطة {interval}؛ وتحسّن بوضوح {clear} من "
+        "ar": "أكبر تغير كان في {dimension}: {change} {interval}؛ وتحسّن بوضوح {clear} من "
         "أصل {total} جوانب للخدمة بعد التصحيح للمقارنات المتعددة.",
     },
     "impact_where_declines": {
@@ -592,6 +595,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ar": "المستجيبون حسب الفئة في كل قياس (اختبار مربع كاي للتغير في التركيب)",
     },
     "col_change_ci": {"en": "Change [95% interval]", "ar": "التغير [فترة الثقة 95%]"},
+    "col_change_adj_ci": {
+        "en": "Change [interval adjusted like p]",
+        "ar": "التغير [الفترة معدلةً مثل p]",
+    },
     "col_share_baseline": {"en": "Baseline (%)", "ar": "القبلي (%)"},
     "col_share_followup": {"en": "Follow-up (%)", "ar": "البعدي (%)"},
     "col_diff_pp": {"en": "Difference (points)", "ar": "الفرق (نقاط)"},
@@ -611,27 +618,39 @@ STRINGS: dict[str, dict[str, str]] = {
         "(Benjamini-Hochberg across the programme agencies only: the comparison "
         "agencies are the control, not tested for a programme effect, so they are not "
         "in this family); the changes of the parts of the service and of the questions "
-        "are adjusted within the agency (Holm). A change is called an improvement or a "
-        "decline only when its interval excludes zero and its adjusted p-value is below "
-        "0.05.",
+        "are adjusted within the agency (Holm). One rule for every verdict: a change is called "
+        "an improvement or a decline only when the interval shown beside it excludes zero; where "
+        "the p-value is adjusted, the interval shown is adjusted the same way (the interval at the "
+        "confidence level the adjusted test uses, 1 - 0.05 x p / adjusted p), so it excludes zero "
+        "exactly when the adjusted p-value is below 0.05. Such an interval is wider than the "
+        "plain 95% interval of results.csv.",
         "ar": "يُعدَّل التغير الرئيسي لعدد الجهات المشمولة بالبرنامج (بنجاميني-هوشبرغ على "
         "الجهات المشمولة بالبرنامج وحدها: فجهات المقارنة هي الضابط ولا تُختبر لأثر "
         "البرنامج، لذلك لا تدخل في هذه المجموعة)، وتُعدَّل تغيرات جوانب الخدمة والأسئلة "
-        "داخل الجهة (هولم). ولا يوصف التغير بالتحسن أو التراجع إلا إذا استبعدت فترته "
-        "الصفر وكانت قيمته الاحتمالية المعدلة أقل من 0.05.",
+        "داخل الجهة (هولم). وقاعدة الحكم واحدة في التقرير كله: لا يوصف التغير بالتحسن أو التراجع "
+        "إلا إذا استبعدت الفترة المعروضة بجانبه الصفر؛ وحيث تُعدَّل القيمة الاحتمالية تُعدَّل "
+        "الفترة المعروضة بالطريقة نفسها (الفترة عند مستوى الثقة الذي يستعمله الاختبار المعدل، "
+        "1 − 0.05 × p ÷ p المعدلة)، فتستبعد الصفر إذا كانت القيمة الاحتمالية المعدلة أقل من "
+        "0.05 وحدها. وهذه الفترة أعرض من فترة الثقة 95% غير المعدلة في results.csv.",
     },
     "methods_impact_adjust_comparison": {
         "en": "This is a comparison agency: it is the control of the programme comparison, "
         "not tested for a programme effect, so it is outside the Benjamini-Hochberg "
         "adjustment across the programme agencies; its changes, the headline included, "
-        "are adjusted within the agency (Holm). A change is called an improvement or a "
-        "decline only when its interval excludes zero and its adjusted p-value is below "
-        "0.05.",
+        "are adjusted within the agency (Holm). One rule for every verdict: a change is called "
+        "an improvement or a decline only when the interval shown beside it excludes zero; where "
+        "the p-value is adjusted, the interval shown is adjusted the same way (the interval at the "
+        "confidence level the adjusted test uses, 1 - 0.05 x p / adjusted p), so it excludes zero "
+        "exactly when the adjusted p-value is below 0.05. Such an interval is wider than the "
+        "plain 95% interval of results.csv.",
         "ar": "هذه جهة مقارنة: فهي الضابط في المقارنة مع البرنامج ولا تُختبر لأثر البرنامج، "
         "لذلك لا تدخل في تعديل بنجاميني-هوشبرغ على الجهات المشمولة بالبرنامج، وتُعدَّل "
-        "تغيراتها، ومنها التغير الرئيسي، داخل الجهة (هولم). ولا يوصف التغير بالتحسن أو "
-        "التراجع إلا إذا استبعدت فترته الصفر وكانت قيمته الاحتمالية المعدلة أقل من "
-        "0.05.",
+        "تغيراتها، ومنها التغير الرئيسي، "
+        "داخل الجهة (هولم). وقاعدة الحكم واحدة في التقرير كله: لا يوصف التغير بالتحسن أو التراجع "
+        "إلا إذا استبعدت الفترة المعروضة بجانبه الصفر؛ وحيث تُعدَّل القيمة الاحتمالية تُعدَّل "
+        "الفترة المعروضة بالطريقة نفسها (الفترة عند مستوى الثقة الذي يستعمله الاختبار المعدل، "
+        "1 − 0.05 × p ÷ p المعدلة)، فتستبعد الصفر إذا كانت القيمة الاحتمالية المعدلة أقل من "
+        "0.05 وحدها. وهذه الفترة أعرض من فترة الثقة 95% غير المعدلة في results.csv.",
     },
     "methods_interval_change": {
         "en": "The 95% interval of an agency's change is built to cover, in 95 of 100 "
@@ -1470,6 +1489,23 @@ def fmt_date(value: object, lang: str = "en") -> str:
     if _is_missing(value):
         return MISSING
     return bidi_isolate(pd.Timestamp(value).strftime("%Y-%m-%d"), lang)
+
+
+def fmt_date_long(value: object, lang: str = "en") -> str:
+    """A day in words: ``5 January 2025``; in Arabic with its Umm al-Qura Hijri date,
+    ``5 يناير 2025م (5 رجب 1446هـ)`` (Gregorian month names from Babel's CLDR data)."""
+    if _is_missing(value):
+        return MISSING
+    from babel.dates import format_date
+
+    from analysis import calendars
+
+    day = pd.Timestamp(value).date()
+    if lang != "ar":
+        return format_date(day, "d MMMM y", locale="en")
+    gregorian = format_date(day, "d MMMM y", locale="ar")
+    year, month, hday = calendars.to_hijri(day)
+    return f"{gregorian}م ({hday} {calendars.hijri_month_name(month, 'ar')} {year}هـ)"
 
 
 def fmt_p(p: float | None, lang: str = "en") -> str:

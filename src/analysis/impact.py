@@ -234,6 +234,22 @@ class ImpactReport:
         rows = self.changes.loc[(self.changes["code"] == code) & (self.changes["metric"] == metric)]
         return rows.iloc[0] if len(rows) else None
 
+    def _shown(self, code: str) -> tuple[float, float, change.Verdict] | None:
+        """The interval shown beside ``code``'s change and its verdict (one rule, methods note).
+
+        :func:`analysis.change.shown_change`: adjusted like the p-value the verdict reads
+        (Holm within the agency, BH across the programme agencies for a programme agency's
+        headline), and the verdict read from that interval. None when suppressed.
+        """
+        d, g = self._change(code), self._change(code, "hedges_g")
+        if d is None or _missing(d["estimate"]):
+            return None
+        p_adj = None if _missing(d["p_adj"]) else float(d["p_adj"])
+        g_value = math.nan if g is None else float(g["estimate"])
+        return change.shown_change(
+            float(d["estimate"]), d["ci_low"], d["ci_high"], d["p_value"], p_adj, g_value
+        )
+
     def _level(self, code: str, wave: str, metric: str = "index") -> pd.Series | None:
         rows = self.levels.loc[
             (self.levels["code"] == code)
@@ -250,12 +266,10 @@ class ImpactReport:
         g = self._change(outcome, "hedges_g")
         before, after = self._level(outcome, "baseline"), self._level(outcome, "followup")
         suppressed = diff is None or _missing(diff["estimate"])
-        verdict = (
-            change.verdict(diff["ci_low"], diff["ci_high"], g["estimate"], diff["p_adj"])
-            if not suppressed
-            else None
-        )
+        shown = None if suppressed else self._shown(outcome)
+        verdict = None if shown is None else shown[2]
         return {
+            "shown": shown,
             "diff": diff,
             "g": g,
             "before": before,
@@ -377,9 +391,9 @@ class ImpactReport:
                 lang,
                 before=views.index_phrase(b["estimate"], b["ci_low"], b["ci_high"], lang),
                 after=views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang),
-                change=self._fmt(d["estimate"], signed=True),
-                interval=i18n.fmt_interval(d["ci_low"], d["ci_high"], 0, lang),
-                p=i18n.fmt_p(d["p_adj"]),
+                change=i18n.count_phrase(d["estimate"], "point", lang, signed=True),
+                interval=i18n.fmt_interval(h["shown"][0], h["shown"][1], 0, lang),
+                p=i18n.fmt_p(d["p_adj"], lang),
                 adjusted=t(
                     "adjusted_across_programme"
                     if d["p_adj_method"] == "bh"
@@ -428,16 +442,15 @@ class ImpactReport:
         verdict = self.headline["verdict"]
         declined = verdict is not None and verdict.direction == "declined"
         best = dims["estimate"].idxmin() if declined else dims["estimate"].idxmax()
-        clear_up = dims.loc[(dims["p_adj"] < SIGNIFICANCE) & (dims["ci_low"] > 0)]
-        clear_down = dims.loc[(dims["p_adj"] < SIGNIFICANCE) & (dims["ci_high"] < 0)]
+        shown = {code: self._shown(code) for code in dims.index}
+        clear_up = dims.loc[[shown[c] is not None and shown[c][0] > 0 for c in dims.index]]
+        clear_down = dims.loc[[shown[c] is not None and shown[c][1] < 0 for c in dims.index]]
         text = t(
             "impact_where_best",
             self.lang,
             dimension=self.data.dimension_label(best, self.lang),
-            change=self._fmt(dims.loc[best, "estimate"], signed=True),
-            interval=i18n.fmt_interval(
-                dims.loc[best, "ci_low"], dims.loc[best, "ci_high"], 0, self.lang
-            ),
+            change=i18n.count_phrase(dims.loc[best, "estimate"], "point", self.lang, signed=True),
+            interval=i18n.fmt_interval(shown[best][0], shown[best][1], 0, self.lang),
             clear=len(clear_up),
             total=len(dims),
         )
@@ -500,9 +513,8 @@ class ImpactReport:
                     "after_hi": a["ci_high"],
                     "significant": bool(
                         d is not None
-                        and not _missing(d["p_adj"])
-                        and d["p_adj"] < SIGNIFICANCE
-                        and (d["ci_low"] > 0 or d["ci_high"] < 0)
+                        and self._shown(code) is not None
+                        and self._shown(code)[2].direction in ("improved", "declined")
                     ),
                     "suppressed": d is None or _missing(d["estimate"]),
                 }
@@ -546,33 +558,30 @@ class ImpactReport:
         lang = self.lang
         records = []
         for code in codes:
-            d, g = self._change(code), self._change(code, "hedges_g")
+            d = self._change(code)
             b, a = self._level(code, "baseline"), self._level(code, "followup")
             suppressed = d is None or _missing(d["estimate"])
-            verdict = (
-                None
-                if suppressed
-                else change.verdict(d["ci_low"], d["ci_high"], g["estimate"], d["p_adj"])
-            )
+            shown = None if suppressed else self._shown(code)
+            verdict = None if shown is None else shown[2]
             records.append(
                 {
                     t("col_item", lang): self._label(code),
                     t("col_baseline", lang): b["estimate"],
                     t("col_followup", lang): a["estimate"],
-                    t("col_change_ci", lang): np.nan
+                    t("col_change_adj_ci", lang): np.nan
                     if suppressed
                     else self._fmt(d["estimate"], 1, signed=True)
                     + " "
-                    + i18n.fmt_interval(d["ci_low"], d["ci_high"], 1, lang),
-                    t("col_p_adj", lang): "" if suppressed else i18n.fmt_p(d["p_adj"]),
+                    + i18n.fmt_interval(shown[0], shown[1], 1, lang),
+                    t("col_p_adj", lang): "" if suppressed else i18n.fmt_p(d["p_adj"], lang),
                     t("col_verdict", lang): "" if suppressed else self._verdict_words(verdict),
                 }
             )
         table = pd.DataFrame(records)
         # Cell by cell: a baseline level stays visible when only the follow-up is too small.
         mask = pd.DataFrame(False, index=table.index, columns=table.columns)
-        change_gone = table[t("col_change_ci", lang)].isna()
-        for key in ("col_change_ci", "col_p_adj", "col_followup"):
+        change_gone = table[t("col_change_adj_ci", lang)].isna()
+        for key in ("col_change_adj_ci", "col_p_adj", "col_followup"):
             mask[t(key, lang)] = change_gone
         mask[t("col_followup", lang)] |= table[t("col_followup", lang)].isna()
         mask[t("col_baseline", lang)] = table[t("col_baseline", lang)].isna()
@@ -583,7 +592,7 @@ class ImpactReport:
             number_formats={
                 t("col_baseline", lang): 1,
                 t("col_followup", lang): 1,
-                t("col_change_ci", lang): str,
+                t("col_change_adj_ci", lang): str,
             },
             suppressed_mask=mask,
             min_report_n=self.data.min_report_n,

@@ -89,7 +89,7 @@ def league_section(data: StudyData) -> list[str]:
         '<th scope="col" class="num">Rank [95%]</th><th scope="col">Agency</th>'
         '<th scope="col" lang="ar">الجهة</th><th scope="col">Group</th>'
         '<th scope="col" class="num">Baseline</th><th scope="col" class="num">Follow-up</th>'
-        '<th scope="col" class="num">Change [95% CI]</th>'
+        '<th scope="col" class="num">Change [interval adjusted like p]</th>'
         '<th scope="col">Reading (adjusted p)</th>'
         f'<th scope="col">Target {_e(target)}</th>',
         "</tr></thead><tbody>",
@@ -106,7 +106,7 @@ def league_section(data: StudyData) -> list[str]:
         else:
             change_text = (
                 f"{_num(row['change'], signed=True)} "
-                f"{i18n.fmt_interval(row['change_low'], row['change_high'], 1)}"
+                f"{i18n.fmt_interval(row['shown_low'], row['shown_high'], 1)}"
             )
             family = {"bh": ", BH", "holm": ", Holm"}.get(row["p_adj_method"], "")
             reading = (

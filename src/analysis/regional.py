@@ -169,9 +169,11 @@ def build_league(
         followup, followup_low, followup_high, change, change_low, change_high, change_se,
         p_value, p_adj, p_adj_method, g, g_low, g_high, g_var, direction, suppressed, rank,
         rank_low, rank_high, below_target, clearly_below_target, coverage_pct, activities,
-        hours, active_weeks``. ``direction`` is ``improved``/``declined``/``no clear change``
-        (:func:`analysis.change.verdict` with ``p_adj``: BH for a programme agency, Holm for
-        a comparison agency, as ``p_adj_method`` says) or ``suppressed``. ``g_var`` is the
+        hours, active_weeks, shown_low, shown_high``. ``direction`` is
+        ``improved``/``declined``/``no clear change``, read from ``shown_low, shown_high``:
+        the change's interval adjusted like its ``p_adj`` (BH for a programme agency, Holm for
+        a comparison agency, as ``p_adj_method`` says; :func:`analysis.change.shown_change`),
+        so that the interval shown beside the verdict never contradicts it; or ``suppressed``. ``g_var`` is the
         contract's variance of g (:func:`analysis.meta.hedges_g_variance`).
     """
     outcome = data.outcome
@@ -223,11 +225,23 @@ def build_league(
         row["g_low"] = math.nan if suppressed else float(e["ci_low"])
         row["g_high"] = math.nan if suppressed else float(e["ci_high"])
         row["g_var"] = math.nan if suppressed else meta.hedges_g_variance(row["g"], n_b, n_f)
-        row["direction"] = (
-            "suppressed"
+        # The interval shown beside the verdict, adjusted like the p it reads, and the
+        # verdict read from it (one rule: analysis.change.shown_change).
+        shown = (
+            None
             if suppressed
-            else change.verdict(row["change_low"], row["change_high"], row["g"], row["p_adj"])[0]
+            else change.shown_change(
+                row["change"],
+                row["change_low"],
+                row["change_high"],
+                row["p_value"],
+                None if _missing(row["p_adj"]) else row["p_adj"],
+                row["g"],
+            )
         )
+        row["shown_low"] = math.nan if shown is None else float(shown[0])
+        row["shown_high"] = math.nan if shown is None else float(shown[1])
+        row["direction"] = "suppressed" if shown is None else shown[2].direction
         row["suppressed"] = suppressed
         rank = ranked.loc[agency_id] if agency_id in ranked.index else None
         for column in ("rank", "rank_low", "rank_high"):
@@ -832,7 +846,7 @@ class RegionalReport:
                 "col_agency",
                 "col_baseline",
                 "col_followup",
-                "col_change_ci",
+                "col_change_adj_ci",
                 "col_reading_bh",
                 "col_rank_interval",
             )
@@ -846,12 +860,12 @@ class RegionalReport:
                 ],
                 col["col_baseline"]: league["baseline"].to_numpy(dtype=float),
                 col["col_followup"]: league["followup"].to_numpy(dtype=float),
-                col["col_change_ci"]: [
+                col["col_change_adj_ci"]: [
                     np.nan
                     if r["suppressed"]
                     else self._fmt(r["change"], 1, signed=True)
                     + " "
-                    + self._interval(r["change_low"], r["change_high"], 1)
+                    + self._interval(r["shown_low"], r["shown_high"], 1)
                     for _, r in league.iterrows()
                 ],
                 col["col_reading_bh"]: [
@@ -862,7 +876,7 @@ class RegionalReport:
                         lang,
                         verdict=self._verdict_words(r["direction"]),
                         # Isolated: "p = 0.002" is a left-to-right run inside Arabic.
-                        p=i18n.bidi_isolate(i18n.fmt_p(r["p_adj"]), lang),
+                        p=i18n.fmt_p(r["p_adj"], lang),
                         family=self._family(r["p_adj_method"]),
                     )
                     for _, r in league.iterrows()
@@ -880,7 +894,7 @@ class RegionalReport:
         mask = pd.DataFrame(False, index=table.index, columns=table.columns)
         mask[col["col_baseline"]] = table[col["col_baseline"]].isna()
         mask[col["col_followup"]] = table[col["col_followup"]].isna()
-        for key in ("col_change_ci", "col_reading_bh", "col_rank_interval"):
+        for key in ("col_change_adj_ci", "col_reading_bh", "col_rank_interval"):
             mask[col[key]] = league["suppressed"].to_numpy() | table[col[key]].isna().to_numpy()
         mask[col["col_rank_interval"]] = league["rank"].isna().to_numpy()
         return table_html(
@@ -890,7 +904,7 @@ class RegionalReport:
             number_formats={
                 col["col_baseline"]: 1,
                 col["col_followup"]: 1,
-                col["col_change_ci"]: str,
+                col["col_change_adj_ci"]: str,
                 col["col_rank_interval"]: str,
             },
             suppressed_mask=mask,
