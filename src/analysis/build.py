@@ -465,6 +465,102 @@ def export_report(reports_dir: str, task: Task, nb: NotebookNode) -> None:
         raise could_not_write(path, exc) from None
 
 
+#: Seconds one report of each phase usually takes on a warm kernel (demo study, 2 cores):
+#: the progress ETA starts from these, not from the first report (which may include a
+#: kernel start), and moves towards the times measured as reports finish.
+EXPECTED_SECONDS = {"regional": 6.0, "impact": 1.6, "baseline": 1.6, "intervention": 0.9}
+#: Seconds of expected work the prior is worth against the measured times.
+PRIOR_SECONDS = 10.0
+
+
+def format_eta(seconds: float) -> str:
+    """``m:ss`` under an hour, ``h:mm:ss`` above."""
+    seconds = max(0, round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class BuildProgress:
+    """Progress of the reports of a build on ``stream`` (stderr).
+
+    On a terminal (``live``): a tqdm bar redrawn in place. Otherwise (a log, a pipe, CI):
+    one line per finished report, ``[ 3/182] AG01/baseline.ar 1.7 s, ETA 2:05``, and no
+    carriage returns. The ETA is the expected seconds of the reports not finished
+    (the last build's time of each report, else :data:`EXPECTED_SECONDS` of its phase),
+    scaled by how fast the finished ones went against their expectation (with
+    :data:`PRIOR_SECONDS` of weight on the expectation, so one slow first report does not
+    dominate), over the workers.
+    """
+
+    def __init__(
+        self,
+        jobs: list[Job],
+        n_workers: int,
+        stream: Any = None,
+        *,
+        live: bool | None = None,
+        expected: Mapping[str, float] | None = None,
+    ) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        if live is None:
+            isatty = getattr(self.stream, "isatty", None)
+            live = bool(isatty and isatty())
+        self.live = live
+        self.n_workers = max(1, n_workers)
+        self.total = len(jobs)
+        self.done = 0
+        known = expected or {}
+        self._expected = {
+            job.html: float(known.get(job.html) or EXPECTED_SECONDS.get(job.phase, 2.0))
+            for job in jobs
+        }
+        self._remaining = sum(self._expected.values())
+        self._expected_done = 0.0
+        self._measured_done = 0.0
+        self._bar = None
+        if live:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                total=self.total,
+                unit="report",
+                file=self.stream,
+                dynamic_ncols=True,
+                leave=True,
+                bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]",
+            )
+            self._bar.set_postfix_str(f"ETA {format_eta(self.eta())}", refresh=True)
+
+    def eta(self) -> float:
+        """Seconds until the last report is done, as estimated now."""
+        speed = (PRIOR_SECONDS + self._measured_done) / (PRIOR_SECONDS + self._expected_done)
+        return self._remaining * speed / min(self.n_workers, max(1, self.total - self.done))
+
+    def finished(self, result: JobResult) -> None:
+        expected = self._expected.get(result.job.html, 0.0)
+        self._remaining = max(0.0, self._remaining - expected)
+        self._expected_done += expected
+        self._measured_done += max(0.0, result.seconds)
+        self.done += 1
+        status = "" if result.ok else "FAILED "
+        eta = format_eta(self.eta())
+        if self._bar is not None:
+            self._bar.set_postfix_str(f"ETA {eta} {status}{result.job.label}", refresh=False)
+            self._bar.update(1)
+        else:
+            width = len(str(self.total))
+            self.stream.write(
+                f"[{self.done:>{width}}/{self.total}] {status}{result.job.label} "
+                f"{result.seconds:.1f} s, ETA {eta}\n"
+            )
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
 def run_jobs(
     jobs: list[Job],
     reports_dir: Path,
@@ -475,17 +571,17 @@ def run_jobs(
     on_result: Any = None,
     pool: Any = None,
     write_errors: list[str] | None = None,
+    expected: Mapping[str, float] | None = None,
 ) -> list[JobResult]:
-    """Run jobs on ``n_workers`` warm kernels with a progress bar and ETA on stderr.
+    """Run jobs on ``n_workers`` warm kernels with progress and ETA on stderr.
 
     Executed notebooks go to ``executed_dir``; a failed run's copy is kept under
     ``<reports>/_failed/`` (copied atomically; when it cannot be written, the one-line
     :class:`WriteError` goes to ``write_errors``). ``on_result(result)`` is called as each
     job finishes. ``pool`` (:func:`start_pool`, started before the jobs were planned) runs
-    them instead of new workers.
+    them instead of new workers. ``expected`` (report path -> seconds of its last build)
+    feeds the ETA (:class:`BuildProgress`).
     """
-    from tqdm import tqdm
-
     from analysis.executor import Task, run_many
 
     if not jobs:
@@ -502,7 +598,7 @@ def run_jobs(
         for job in jobs
     ]
     results: list[JobResult] = []
-    bar = tqdm(total=len(jobs), unit="report", file=sys.stderr, dynamic_ncols=True, leave=True)
+    bar = BuildProgress(jobs, min(n_workers, len(jobs)), sys.stderr, expected=expected)
 
     def done(task_result: TaskResult) -> None:
         job = by_id[task_result.id]
@@ -529,8 +625,7 @@ def run_jobs(
         results.append(result)
         if on_result is not None:
             on_result(result)
-        bar.set_postfix_str(("" if result.ok else "FAILED ") + job.label)
-        bar.update(1)
+        bar.finished(result)
 
     try:
         if pool is not None:
@@ -969,6 +1064,7 @@ def _build(
             on_result=record,
             pool=pool,
             write_errors=write_errors,
+            expected=previous,
         )
     wall = time.perf_counter() - start
     # The workers, told that no task is left, are shutting their kernels down meanwhile;
