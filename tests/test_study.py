@@ -52,7 +52,7 @@ def _replace(old: str, new: str) -> str:
 def test_when_study_is_minimal_then_it_loads_with_the_defaults_of_config():
     study, problems = parse_study_text(MINIMAL)
     assert problems == []
-    assert study.thresholds.model_dump() == config.DEFAULT_THRESHOLDS
+    assert study.thresholds.model_dump() == {**config.DEFAULT_THRESHOLDS, "standards": {}}
     assert study.quality.model_dump() == config.DEFAULT_QUALITY
     assert study.recommend is None and study.segments == {}
 
@@ -421,3 +421,22 @@ def test_when_agencies_csv_is_missing_then_one_problem_and_an_empty_typed_frame(
 
 def test_when_problem_objects_compare_then_fields_matter():
     assert Problem("a", 1, "c", "v", "x") == Problem("a", 1, "c", "v", "x")
+
+
+def test_when_thresholds_give_minimum_standards_then_they_load_per_dimension():
+    study, problems = parse_study_text(
+        MINIMAL + "thresholds: {target_index: 70, standards: {D1: 60}}\n"
+    )
+    assert problems == []
+    assert study.thresholds.standards == {"D1": 60.0}
+
+
+def test_when_a_standard_names_no_dimension_then_problem_lists_the_dimensions():
+    lines = _lines(MINIMAL + "thresholds: {standards: {STAFF: 60}}\n")
+    assert len(lines) == 1
+    assert '"STAFF": expected a dimension code of study.yml dimensions (D1)' in lines[0]
+
+
+def test_when_a_standard_is_out_of_range_then_problem():
+    lines = _lines(MINIMAL + "thresholds: {standards: {D1: 160}}\n")
+    assert len(lines) == 1 and "thresholds.standards.D1" in lines[0]

@@ -36,9 +36,10 @@ from pydantic import (
     StrictInt,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
-from analysis import config
+from analysis import calendars, config
 from analysis.io import (
     Problem,
     cell_text,
@@ -149,6 +150,29 @@ class Wave(_Strict):
     format: Literal[
         "plain", "qualtrics", "surveymonkey", "kobo", "google_forms", "microsoft_forms"
     ] = "plain"
+    #: The calendar of the wave's dates (fieldwork and interview dates); unset: a year of
+    #: 1300-1500 (or a هـ suffix) is Hijri (Umm al-Qura), any other Gregorian.
+    calendar: Literal["gregorian", "hijri"] | None = None
+
+    @model_validator(mode="after")
+    def _fieldwork_in_gregorian(self) -> Wave:
+        """A Hijri fieldwork window (declared, or both years 1300-1500) becomes Gregorian."""
+        if self.fieldwork is None or self.calendar == "gregorian":
+            return self
+        if self.calendar is None and not all(
+            calendars.is_hijri_year(day.year) for day in self.fieldwork
+        ):
+            return self
+        try:
+            self.fieldwork = tuple(  # type: ignore[assignment]
+                calendars.to_gregorian(day.year, day.month, day.day) for day in self.fieldwork
+            )
+        except ValueError:
+            low, high = calendars.UMM_AL_QURA_YEARS
+            raise ValueError(
+                f"fieldwork: two Hijri (Umm al-Qura) dates that exist, years {low}-{high}"
+            ) from None
+        return self
 
     @field_validator("fieldwork", mode="before")
     @classmethod
@@ -208,6 +232,9 @@ class Thresholds(_Strict):
         "min_report_n"
     ]
     target_index: Annotated[float, Field(ge=0, le=100)] = config.DEFAULT_THRESHOLDS["target_index"]
+    #: Optional minimum standard (0-100 index) per dimension code, e.g. ``{STAFF: 60}``
+    #: (issue 13); the keys are checked against ``dimensions`` by the cross-checks.
+    standards: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
 
 
 class Quality(_Strict):
@@ -659,6 +686,13 @@ def cross_check(study: Study) -> list[tuple[KeyPath, Any, str]]:
                 dimension_of[item] = code
     if study.outcome not in study.items:
         add(("outcome",), study.outcome, f"an item code ({', '.join(study.items)})")
+    for code in study.thresholds.standards:
+        if code not in study.dimensions:
+            add(
+                ("thresholds", "standards", code),
+                code,
+                f"a dimension code of study.yml dimensions ({', '.join(study.dimensions)})",
+            )
 
     # Segments.
     for key, segment in study.segments.items():
