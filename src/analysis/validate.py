@@ -25,13 +25,14 @@ import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from analysis import config
+from analysis import calendars, config
 from analysis.io import (
     Problem,
     RawTable,
@@ -89,6 +90,10 @@ _DMY_DATE = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})" + _TIME)
 _CLOCK = re.compile(r"(?:(\d{1,6}):)?(\d{1,2}):(\d{2})")  # at most 999999 hours
 
 DATE_EXPECTED = "a date as YYYY-MM-DD or DD/MM/YYYY (or an Excel date), or blank"
+HIJRI_DATE_EXPECTED = (
+    "a Hijri (Umm al-Qura) date as YYYY-MM-DD or DD/MM/YYYY, month 1-12 and a day the month "
+    f"has, years {calendars.UMM_AL_QURA_YEARS[0]}-{calendars.UMM_AL_QURA_YEARS[1]}, or blank"
+)
 DURATION_EXPECTED = "a duration in seconds (or h:mm:ss) of 0 or more, or blank"
 RECOMMEND_EXPECTED = "a whole number 0-10, or blank"
 
@@ -201,16 +206,24 @@ def parse_recommend(raw: str) -> tuple[float, str | None]:
     return number, None
 
 
-def parse_date(raw: str) -> tuple[pd.Timestamp | Any, str | None]:
+def parse_date(raw: str, calendar: str | None = None) -> tuple[pd.Timestamp | Any, str | None]:
     """An interview date: ISO (``2025-01-05``, with optional time), ``05/01/2025`` (day first),
-    or an Excel serial day number; ``NaT`` when blank."""
+    or an Excel serial day number; ``NaT`` when blank.
+
+    Hijri (Umm al-Qura) dates are converted to Gregorian: ``1446-07-15``, ``15/07/1446``, in
+    any digits, with or without the ``هـ`` suffix. Without a declared ``calendar`` a year of
+    :data:`analysis.calendars.HIJRI_YEARS` (or the suffix) means Hijri; ``calendar="hijri"``
+    reads every date as Hijri, ``"gregorian"`` none. A Hijri date that does not exist
+    (month 13, day 30 of a 29-day month) or outside the Umm al-Qura tables is a problem.
+    """
     text = western_digits(raw).strip()
     if not text:
         return pd.NaT, None
-    number = parse_number(text)
+    text, suffixed = calendars.strip_hijri_suffix(text)
+    number = None if suffixed else parse_number(text)
     if number is not None:
         low, high = _EXCEL_SERIALS
-        if low <= number <= high:
+        if low <= number <= high and calendar != "hijri":
             return (_EXCEL_EPOCH + pd.to_timedelta(number, unit="D")).round("s"), None
         return pd.NaT, DATE_EXPECTED
     for pattern, order in ((_ISO_DATE, (0, 1, 2)), (_DMY_DATE, (2, 1, 0))):
@@ -218,14 +231,24 @@ def parse_date(raw: str) -> tuple[pd.Timestamp | Any, str | None]:
         if match:
             parts = match.groups()
             year, month, day = (int(parts[i]) for i in order)
+            hour, minute, second = (int(p) if p else 0 for p in parts[3:6])
+            hijri = calendar == "hijri" or (
+                calendar != "gregorian" and (suffixed or calendars.is_hijri_year(year))
+            )
+            if hijri:
+                try:
+                    day_ = calendars.to_gregorian(year, month, day)
+                    when = dt.datetime(day_.year, day_.month, day_.day, hour, minute, second)
+                except ValueError:
+                    return pd.NaT, HIJRI_DATE_EXPECTED
+                return pd.Timestamp(when), None
             if not _YEARS[0] <= year <= _YEARS[1]:
                 return pd.NaT, DATE_EXPECTED
-            hour, minute, second = (int(p) if p else 0 for p in parts[3:6])
             try:
                 return pd.Timestamp(dt.datetime(year, month, day, hour, minute, second)), None
             except ValueError:
                 return pd.NaT, DATE_EXPECTED
-    return pd.NaT, DATE_EXPECTED
+    return pd.NaT, HIJRI_DATE_EXPECTED if suffixed or calendar == "hijri" else DATE_EXPECTED
 
 
 def parse_duration(raw: str) -> tuple[float, str | None]:
@@ -359,7 +382,10 @@ def field_specs(
         )
     if columns.date is not None or "date" in defaults:
         where = "columns.date" if columns.date is not None else platform
-        specs.append(FieldSpec("date", columns.date or defaults["date"], where, parse_date))
+        declared = {study.waves_by_name[w].calendar for w in waves_of_source} - {None}
+        calendar = declared.pop() if len(declared) == 1 else None
+        parse = partial(parse_date, calendar=calendar) if calendar else parse_date
+        specs.append(FieldSpec("date", columns.date or defaults["date"], where, parse))
     if columns.duration_s is not None or "duration_s" in defaults:
         where = "columns.duration_s" if columns.duration_s is not None else platform
         raw = columns.duration_s or defaults["duration_s"]
@@ -1056,7 +1082,7 @@ def load_interventions(
             errors.append(("agency_id", agency_error or AGENCY_EXPECTED))
         date, date_error = parse_date(cell["date"])
         if found["date"] and (date_error or pd.isna(date)):
-            errors.append(("date", DATE_EXPECTED.removesuffix(", or blank")))
+            errors.append(("date", (date_error or DATE_EXPECTED).removesuffix(", or blank")))
             date = pd.NaT
         activity = cell["activity"] or None
         if found["activity"] and activity is None:

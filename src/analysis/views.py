@@ -68,7 +68,8 @@ def report_header(
 
 
 def fieldwork_line(data: StudyData, wave: str, lang: str) -> str:
-    """E.g. "Baseline fieldwork: 2025-01-05 to 2025-02-10"."""
+    """E.g. "Baseline fieldwork: 5 January 2025 to 10 February 2025" (in Arabic with the
+    Hijri dates too, :func:`analysis.i18n.fmt_date_long`)."""
     study_wave = data.study.waves_by_name[wave]
     label = data.text(study_wave.label, lang)
     if study_wave.fieldwork is None:
@@ -78,8 +79,8 @@ def fieldwork_line(data: StudyData, wave: str, lang: str) -> str:
         "fieldwork_line",
         lang,
         wave=label,
-        start=i18n.fmt_date(start, lang),
-        end=i18n.fmt_date(end, lang),
+        start=i18n.fmt_date_long(start, lang),
+        end=i18n.fmt_date_long(end, lang),
     )
 
 
