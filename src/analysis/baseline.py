@@ -229,6 +229,9 @@ class BaselineReport:
                 n=int(o["n"]),
             )
         ]
+        standards = views.standards_sentence(self.data, self.levels, WAVE, lang)
+        if standards:
+            sentences[0] += " " + standards
         rank = self.rank.set_index("agency_id")
         if self.agency_id in rank.index and not _missing(rank.loc[self.agency_id, "rank"]):
             r = rank.loc[self.agency_id]

@@ -222,6 +222,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "{wave} fieldwork: {start} to {end}",
         "ar": "العمل الميداني ({wave}): من {start} إلى {end}",
     },
+    "standards_lead": {"en": "Minimum standards: {items}.", "ar": "المعايير الدنيا: {items}."},
+    "list_separator_strong": {"en": "; ", "ar": "؛ "},
+    "standard_met": {
+        "en": "{dimension} {value} {interval} meets the standard of {standard}",
+        "ar": "{dimension} {value} {interval} يحقق المعيار {standard}",
+    },
+    "standard_below": {
+        "en": "{dimension} {value} {interval} is below the standard of {standard}",
+        "ar": "{dimension} {value} {interval} دون المعيار {standard}",
+    },
+    "standard_margin": {
+        "en": "{dimension} {value} {interval} is within the margin of error of the standard "
+        "of {standard}",
+        "ar": "{dimension} {value} {interval} ضمن هامش الخطأ من المعيار {standard}",
+    },
+    "impact_target_followup": {
+        "en": "At follow-up the satisfaction index is {index}, {target}.",
+        "ar": "بلغ مؤشر الرضا في القياس البعدي {index}، {target}.",
+    },
+    "regional_below_standard": {
+        "en": "Below a minimum standard at follow-up (the whole interval under it): {items}.",
+        "ar": "دون معيار أدنى في القياس البعدي (الفترة كلها دونه): {items}.",
+    },
+    "regional_none_below_standard": {
+        "en": "No agency is clearly below a minimum standard at follow-up.",
+        "ar": "لا توجد جهة دون معيار أدنى بوضوح في القياس البعدي.",
+    },
     "around_target": {
         "en": "not clearly different from the target of {target}",
         "ar": "دون فرق واضح عن المستهدف {target}",

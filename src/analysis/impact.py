@@ -401,6 +401,7 @@ class ImpactReport:
                     lang,
                 ),
             ),
+            self._target_sentence(),
             t(
                 "impact_effect_size",
                 lang,
@@ -427,6 +428,20 @@ class ImpactReport:
         if mix_sentence:
             sentences.append(mix_sentence)
         return sentences[:5]
+
+    def _target_sentence(self) -> str:
+        """Whether the follow-up index meets the target, and each minimum standard."""
+        lang, a = self.lang, self.headline["after"]
+        text = t(
+            "impact_target_followup",
+            lang,
+            index=views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang),
+            target=views.target_phrase(
+                a["estimate"], a["ci_low"], a["ci_high"], self.data.target_index, lang
+            ),
+        )
+        standards = views.standards_sentence(self.data, self.levels, "followup", lang)
+        return f"{text} {standards}" if standards else text
 
     def _dimension_changes(self) -> pd.DataFrame:
         rows = self.changes.loc[

@@ -556,6 +556,22 @@ def regional_results(data: StudyData) -> pd.DataFrame:
 # --- the report -------------------------------------------------------------------------------
 
 
+def below_standard(data: StudyData, wave: str = "followup") -> pd.DataFrame:
+    """Agencies below a minimum standard of study.yml ``thresholds.standards`` at ``wave``.
+
+    One row per agency and dimension whose whole 95% interval lies under the standard
+    (:func:`analysis.views.standards_table`, status ``below``), sorted by agency and
+    dimension: ``agency_id, code, estimate, ci_low, ci_high, standard, status``. Empty when
+    the study sets no standard. What the regional report and the portal list.
+    """
+    if not data.study.thresholds.standards:
+        return views.standards_table(data, pd.DataFrame(), wave)
+    levels = data.levels(data.wave_responses(wave), PHASE)
+    table = views.standards_table(data, levels, wave)
+    table = table.loc[table["status"] == "below"]
+    return table.sort_values(["agency_id", "code"]).reset_index(drop=True)
+
+
 class RegionalReport:
     """Everything the regional notebook shows, in one language."""
 
@@ -814,8 +830,28 @@ class RegionalReport:
         suppressed = self.suppressed_sentence()
         if suppressed:
             parts.append(views.paragraph(suppressed))
+        below = self.below_standard_sentence()
+        if below:
+            parts.append(views.paragraph(below))
         parts.append(self.league_table_html())
         return parts
+
+    def below_standard_sentence(self) -> str | None:
+        """The agencies whose follow-up dimension index lies wholly under its minimum standard."""
+        if not self.data.study.thresholds.standards:
+            return None
+        table = below_standard(self.data)
+        if table.empty:
+            return t("regional_none_below_standard", self.lang)
+        items = [
+            f"{self._name(r['agency_id'])}: {self.data.dimension_label(r['code'], self.lang)} "
+            f"{self._fmt(r['estimate'])} {self._interval(r['ci_low'], r['ci_high'], 0)}"
+            f" / {self._fmt(r['standard'])}"
+            for _, r in table.iterrows()
+        ]
+        return t(
+            "regional_below_standard", self.lang, items=t("list_separator", self.lang).join(items)
+        )
 
     def _target_flag(self, row: pd.Series) -> str:
         if _missing(row["clearly_below_target"]):

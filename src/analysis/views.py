@@ -191,3 +191,60 @@ def index_phrase(estimate: float, ci_low: float, ci_high: float, lang: str) -> s
         + " "
         + i18n.fmt_interval(ci_low, ci_high, 0, lang)
     )
+
+
+def threshold_status(ci_low: float, ci_high: float, threshold: float) -> str:
+    """``met`` (interval above the threshold), ``below`` (interval below it) or ``margin``
+    (the interval contains it: within the margin of error); ``""`` when unknown."""
+    if i18n._is_missing(ci_low) or i18n._is_missing(ci_high):
+        return ""
+    if ci_low >= threshold:
+        return "met"
+    if ci_high < threshold:
+        return "below"
+    return "margin"
+
+
+def standards_table(data: StudyData, levels: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """Each agency's dimension index at ``wave`` against study.yml ``thresholds.standards``.
+
+    ``levels`` is a level table (:meth:`analysis.dataset.StudyData.levels`). Columns
+    ``agency_id, code, estimate, ci_low, ci_high, standard, status`` (status of
+    :func:`threshold_status`); empty when the study sets no standard.
+    """
+    columns = ["agency_id", "code", "estimate", "ci_low", "ci_high", "standard", "status"]
+    standards = data.study.thresholds.standards
+    if not standards or levels.empty:
+        return pd.DataFrame(columns=columns)
+    rows = levels.loc[
+        (levels["scope"] == "dimension")
+        & (levels["metric"] == "index")
+        & (levels["wave"] == wave)
+        & (levels["code"].isin(list(standards)))
+    ].copy()
+    rows["standard"] = rows["code"].map(standards).astype(float)
+    rows["status"] = [
+        threshold_status(lo, hi, s)
+        for lo, hi, s in zip(rows["ci_low"], rows["ci_high"], rows["standard"], strict=True)
+    ]
+    rows = rows.loc[rows["status"] != ""]
+    return rows[columns].reset_index(drop=True)
+
+
+def standards_sentence(data: StudyData, levels: pd.DataFrame, wave: str, lang: str) -> str | None:
+    """'Minimum standards: Staff 62 [58, 66], meets 60; ...' for one agency, or None."""
+    table = standards_table(data, levels, wave)
+    if table.empty:
+        return None
+    parts = [
+        t(
+            f"standard_{r['status']}",
+            lang,
+            dimension=data.dimension_label(r["code"], lang),
+            value=i18n.fmt_num(r["estimate"], 0, lang),
+            interval=i18n.fmt_interval(r["ci_low"], r["ci_high"], 0, lang),
+            standard=i18n.fmt_num(r["standard"], 0, lang),
+        )
+        for _, r in table.iterrows()
+    ]
+    return t("standards_lead", lang, items=t("list_separator_strong", lang).join(parts))
