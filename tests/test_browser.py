@@ -175,7 +175,7 @@ def test_when_a_report_is_laid_out_then_direction_follows_the_language(probed):
     if lang == "ar":
         assert result["direction"] == "rtl"
         assert h1["right"] < 2 < h1["left"]  # the title starts at the right edge
-        assert x60 > x68  # "[60، 68]" reads right to left: the lower bound is on the right
+        assert x60 < x68  # issue 13: an isolated left-to-right run, lower bound first
     else:
         assert result["direction"] == "ltr"
         assert h1["left"] < 2 < h1["right"]
@@ -269,3 +269,54 @@ def test_when_a_built_report_opens_then_it_renders_and_passes_axe(
         assert result["signs"] >= 5  # the changes of the key findings were all looked at
     assert result["images"] >= MIN_IMAGES[phase] and result["imagesLoaded"]
     assert 3 <= result["findings"] <= 5
+
+
+#: Every interval of a built report (an isolated run "\u2066[lo, hi]\u2069", issue 13): where
+#: the browser drew its two bounds, and whether they stayed on one line.
+INTERVAL_PROBE_JS = r"""
+(() => {
+  const out = {intervals: 0, reversed: [], broken: []};
+  const pattern = /\u2066\[([^\],\u060c]+)[,\u060c]\u00a0([^\]]+)\]\u2069/g;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node; (node = walker.nextNode());) {
+    for (const m of node.data.matchAll(pattern)) {
+      const lowAt = m.index + 2, highAt = m.index + m[0].length - 2 - m[2].length;
+      const low = document.createRange(), high = document.createRange();
+      low.setStart(node, lowAt); low.setEnd(node, lowAt + m[1].length);
+      high.setStart(node, highAt); high.setEnd(node, highAt + m[2].length);
+      const a = low.getBoundingClientRect(), b = high.getBoundingClientRect();
+      if (a.width === 0 || b.width === 0) continue;  // not rendered
+      out.intervals += 1;
+      if (a.left >= b.left) out.reversed.push(m[0]);
+      if (Math.abs(a.top - b.top) > 2) out.broken.push(m[0]);
+    }
+  }
+  const pre = document.createElement("pre");
+  pre.id = "probe-results";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+})();
+"""
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+@pytest.mark.parametrize("phase", ["baseline", "impact"])
+def test_when_a_built_report_shows_intervals_then_each_reads_lower_bound_first_on_one_line(
+    built_reports, phase, lang, tmp_path
+):
+    _, reports = built_reports
+    page = reports / "AG01" / f"{phase}.{lang}.html"
+    probe_page = tmp_path / page.name
+    injected = f"<script>{INTERVAL_PROBE_JS}</script></body>"
+    probe_page.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", injected, 1), encoding="utf-8"
+    )
+    run = _chromium(
+        "--virtual-time-budget=10000", "--dump-dom", probe_page.as_uri(), profile=tmp_path / "p"
+    )
+    found = re.search(r'<pre id="probe-results">(.*?)</pre>', run.stdout, re.S)
+    assert found, f"probe produced no result; stderr: {run.stderr[-2000:]}"
+    result = json.loads(html.unescape(found.group(1)))
+    assert result["intervals"] >= 10, result
+    assert result["reversed"] == [], "upper bound drawn before the lower bound"
+    assert result["broken"] == [], "interval broken across lines"
