@@ -34,7 +34,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install --attributes .gitattributes; fi
 	@touch $@
 
-.PHONY: help venv reports bench test test-slow lint lab strip data lock clean
+.PHONY: help venv reports pdf bench test test-slow lint lab strip data lock clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (first run creates .venv from requirements.lock)"
@@ -44,6 +44,9 @@ venv: $(VENV)/.installed ## Create or refresh the virtual environment from the l
 
 reports: $(VENV)/.installed ## Build every report of the study in DATA (default data/raw) into REPORTS
 	@$(PY) -m analysis build --data $(DATA) --reports $(REPORTS) $(if $(JOBS),--jobs $(JOBS))
+
+pdf: $(VENV)/.installed ## Build every report as in `reports`, and print each to PDF beside its HTML (needs chromium)
+	@$(PY) -m analysis build --data $(DATA) --reports $(REPORTS) $(if $(JOBS),--jobs $(JOBS)) --pdf
 
 bench: $(VENV)/.installed ## Time naive CLI vs runner builds of 4 demo agencies (a few minutes)
 	@$(PY) benchmarks/bench_build.py

@@ -200,6 +200,7 @@ def plan_jobs(
                     "agency_id": agency_id or "",
                     "lang": lang,
                     "study_dir": str(Path(study_dir).resolve()),
+                    "mode": "report",  # the notebooks' Explore section is the researcher's
                 }
                 jobs.append(
                     Job(
@@ -831,6 +832,7 @@ def build(
     fresh_kernels: bool = False,
     force: bool = False,
     keep_executed: Path | None = None,
+    pdf: bool = False,
 ) -> int:
     """``python -m analysis build``: 0 when every report built, 1 if any failed, 2 on bad input.
 
@@ -849,6 +851,10 @@ def build(
         Rebuild every planned report, stale or not.
     keep_executed : Path, optional
         Keep every executed notebook there (default: only failed ones, under ``_failed/``).
+    pdf : bool
+        Also print each planned report to ``<phase>.<lang>.pdf`` beside its HTML
+        (:mod:`analysis.pdf`), incrementally; without Chromium, exit 2 in one line before
+        anything runs.
     """
     progress = _Progress()
     with _signals_as_interrupts():
@@ -879,6 +885,7 @@ def build(
                     fresh_kernels=fresh_kernels,
                     force=force,
                     keep_executed=keep_executed,
+                    pdf=pdf,
                 )
         except KeyboardInterrupt as exc:
             print(progress.interrupted_line(), file=sys.stderr)
@@ -899,6 +906,7 @@ def _build(
     fresh_kernels: bool = False,
     force: bool = False,
     keep_executed: Path | None = None,
+    pdf: bool = False,
 ) -> int:
     from analysis.dataset import StudyDataError, ensure_prepared, load_study_data
     from analysis.prepare import INPUTS_STAMP
@@ -909,6 +917,13 @@ def _build(
     problem = check_writable(reports_dir)
     if problem is not None:
         return _error(f"cannot write to the reports folder {reports_dir} ({problem})")
+    chromium = None
+    if pdf:
+        from analysis.pdf import find_chromium, missing_renderer_message
+
+        chromium = find_chromium()
+        if chromium is None:
+            return _error(missing_renderer_message())
     start_workers = partial(start_pool, reports_dir, fresh=fresh_kernels, scratch=scratch)
     pool = None
     if force or not read_manifest(reports_dir)["reports"]:
@@ -1085,6 +1100,15 @@ def _build(
     save_manifest()
     if pool is not None:
         pool.close()
+    if chromium is not None:
+        from analysis.pdf import update_pdfs
+
+        printed, current, pdf_errors = update_pdfs(
+            reports_dir, [job.html for job in planned], manifest, chromium, max_workers, force
+        )
+        write_errors.extend(pdf_errors)
+        save_manifest()
+        print(f"PDF: {printed} printed, {current} up to date")
     for line in dict.fromkeys(write_errors):  # the manifest's, once however often it failed
         print(f"error: {line}", file=sys.stderr)
     for line in summary_lines(results, up_to_date):

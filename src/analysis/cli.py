@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
         help="keep every executed notebook in DIR (default: only failed ones, in _failed/)",
     )
 
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also print every report to PDF beside its HTML (needs Chromium; incremental)",
+    )
+
     p = sub.add_parser("simulate", help="write a synthetic study with planted, recorded effects")
     p.add_argument("--out", type=Path, required=True, help="folder to write the study into")
     p.add_argument(
@@ -205,6 +211,7 @@ def _run(args: argparse.Namespace) -> int:
             fresh_kernels=args.fresh_kernels,
             force=args.force,
             keep_executed=args.keep_executed,
+            pdf=args.pdf,
         )
     if args.command == "simulate":
         from analysis.simulate import simulate_study

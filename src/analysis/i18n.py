@@ -40,6 +40,49 @@ STRINGS: dict[str, dict[str, str]] = {
     # --- print and page titles (issue 13) ------------------------------------------------
     "print_page": {"en": "Page {page} of {pages}", "ar": "صفحة {page} من {pages}"},
     "title_separator": {"en": " — ", "ar": " — "},
+    # --- the portal (reports/index.html, one section per language) -----------------------
+    "portal_title": {"en": "{study}: all reports", "ar": "{study}: جميع التقارير"},
+    "portal_intro": {
+        "en": "Every report of the study, per agency and phase. Also in:",
+        "ar": "جميع تقارير الدراسة لكل جهة ومرحلة. متاحة أيضًا باللغة:",
+    },
+    "portal_regional": {"en": "Regional summary", "ar": "الملخص الإقليمي"},
+    "portal_league": {"en": "League table", "ar": "جدول الترتيب"},
+    "portal_agencies": {"en": "Agencies", "ar": "الجهات"},
+    "portal_agencies_caption": {
+        "en": "Reports by agency and phase",
+        "ar": "التقارير حسب الجهة والمرحلة",
+    },
+    "portal_agency": {"en": "Agency", "ar": "الجهة"},
+    "portal_group": {"en": "Group", "ar": "الفئة"},
+    "portal_rank": {"en": "Rank [95%]", "ar": "الترتيب [95%]"},
+    "portal_baseline": {"en": "Baseline", "ar": "القياس القبلي"},
+    "portal_followup": {"en": "Follow-up", "ar": "القياس البعدي"},
+    "portal_change": {"en": "Change [interval adjusted like p]", "ar": "التغير [فترة معدّلة مثل p]"},
+    "portal_reading": {"en": "Reading (adjusted p)", "ar": "القراءة (p المعدّلة)"},
+    "portal_target": {"en": "Target {target}", "ar": "المستهدف {target}"},
+    "portal_league_caption": {
+        "en": "Satisfaction index at baseline and follow-up, change and rank at follow-up, "
+        "best first (rank interval: 95%; agencies with fewer than {n} answers in a wave are "
+        "not ranked; p adjusted with Benjamini-Hochberg across the programme agencies, BH, "
+        "or for a comparison agency with Holm within it)",
+        "ar": "مؤشر الرضا في القياسين القبلي والبعدي، والتغير والترتيب في القياس البعدي، "
+        "الأفضل أولًا (فترة الترتيب 95%؛ لا تُرتَّب الجهات التي تقل إجاباتها في أحد القياسين "
+        "عن {n}؛ p معدّلة بطريقة بنجاميني-هوشبرغ BH عبر جهات البرنامج، أو بطريقة هولم داخل "
+        "جهة المقارنة)",
+    },
+    "portal_clearly_below": {"en": "clearly below", "ar": "دون المستهدف بوضوح"},
+    "portal_below_margin": {
+        "en": "below (within the margin)",
+        "ar": "دون المستهدف (ضمن هامش الخطأ)",
+    },
+    "portal_at_or_above": {"en": "at or above", "ar": "يحقق المستهدف"},
+    "portal_failed": {"en": "Reports that failed to build", "ar": "تقارير تعذّر إنشاؤها"},
+    "portal_failed_kept": {"en": "executed notebook", "ar": "الدفتر المنفَّذ"},
+    "portal_league_error": {
+        "en": "The league table could not be computed: {error}",
+        "ar": "تعذّر حساب جدول الترتيب: {error}",
+    },
     "programme_title": {
         "en": "Beneficiary satisfaction programme",
         "ar": "برنامج رفع رضا المستفيدين",

@@ -1,7 +1,10 @@
 """``reports/index.html``: the portal that links every report in both languages.
 
-Bilingual on one page (English first, Arabic names beside, each in its own direction),
-self-contained, relative links only, and without timestamps so a rebuild is identical.
+One page, one section per language: the study's first language shown and on ``<html lang
+dir>`` (``<html lang="ar" dir="rtl">``), a link to each other language that shows its section
+instead (CSS ``:target``, no script, ``index.html#en``); self-contained, relative links only, and without timestamps
+so a rebuild is identical. On a phone the page reflows and a wide table scrolls inside its
+own box, never the page.
 Reports that failed are listed with where their executed notebook was kept. When the
 study has a follow-up wave, the regional league table (:func:`analysis.regional.league_table`,
 the numbers of the regional report) is shown; the portal computes it from ``data`` itself.
@@ -22,6 +25,7 @@ PORTAL_FILE = "index.html"
 AGENCY_PHASES = ("baseline", "intervention", "impact")
 
 _CSS = """
+*{box-sizing:border-box}html{-webkit-text-size-adjust:100%}
 body{font-family:"Segoe UI",Tahoma,"Noto Naskh Arabic","Noto Sans Arabic","DejaVu Sans",sans-serif;
 max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;color:#0b4a7d}
@@ -32,8 +36,24 @@ thead th{border-bottom:2px solid #333}td.links a{margin-inline-end:.6rem}
 .ar{font-family:"Noto Naskh Arabic","Segoe UI",Tahoma,"DejaVu Sans",sans-serif}
 .missing{color:#666}.failed{color:#8a1c00}code{font-size:.85rem}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-@media print{@page{size:A4;margin:15mm}a{color:inherit}}
+.table-wrap{overflow-x:auto;max-width:100%;margin:.5rem 0 1rem}
+.table-wrap:focus-visible{outline:2px solid #0b4a7d}
+nav.lang{margin:.5rem 0}nav.lang a{font-weight:bold}
+section.portal-lang~section.portal-lang:not(:target){display:none}
+body:has(section.portal-lang:target) section.portal-lang:not(:target){display:none}
+@media (max-width:600px){body{margin:1rem auto;padding:0 .6rem}table{font-size:.85rem}
+th,td{padding:.3rem .35rem}h1{font-size:1.3rem}}
+@media print{@page{size:A4;margin:15mm}a{color:inherit}.table-wrap{overflow:visible}
+thead{display:table-header-group}tr{break-inside:avoid}}
 """
+
+
+def _wrap(table_html: str, label: str) -> str:
+    """A table in a box that scrolls sideways on a narrow screen (the page does not)."""
+    return (
+        f'<div class="table-wrap" role="region" tabindex="0" aria-label="{_e(label)}">'
+        f"{table_html}</div>"
+    )
 
 
 def _e(text: object) -> str:
@@ -60,44 +80,48 @@ def built_phases(reports_dir: Path, agency_ids: Iterable[str]) -> list[str]:
     ]
 
 
-def _num(x: object, decimals: int = 1, signed: bool = False) -> str:
+def _num(x: object, decimals: int = 1, signed: bool = False, lang: str = "en") -> str:
     text = i18n.fmt_num(x, decimals, "en")
     if signed and text != i18n.MISSING and float(text) > 0:
         text = "+" + text
+    elif lang == "ar" and text.startswith("-"):
+        text = i18n.LRM + text
     return text
 
 
-def league_section(data: StudyData) -> list[str]:
-    """The regional league table, English with the Arabic names beside (empty without a
-    follow-up wave). Numbers as in the regional report: follow-up rank with its 95% interval,
-    change with its 95% CI and its reading: Benjamini-Hochberg across the programme agencies,
+def league_section(data: StudyData, lang: str = "en") -> list[str]:
+    """The regional league table in ``lang`` (empty without a follow-up wave). Numbers as in
+    the regional report: follow-up rank with its 95% interval, change with the interval
+    adjusted like its p and its reading: Benjamini-Hochberg across the programme agencies,
     Holm within the agency for a comparison agency (the control, outside that family)."""
     from analysis.regional import league_table
 
     if not (data.responses["wave"] == "followup").any():
         return []
     league = league_table(data)
-    suppressed = i18n.fmt_suppressed("en", data.min_report_n)
+    suppressed = i18n.fmt_suppressed(lang, data.min_report_n)
     target = i18n.fmt_num(data.target_index, 0)
-    out = [
-        "<h2>League table <span lang='ar' dir='rtl' class='ar'>جدول الترتيب</span></h2>",
-        '<table class="league"><caption>Satisfaction index at baseline and follow-up, change '
-        "and rank at follow-up, best first (rank interval: 95%; agencies with fewer than "
-        f"{data.min_report_n} answers in a wave are not ranked; p adjusted with "
-        "Benjamini-Hochberg across the programme agencies, BH, or for a comparison agency "
-        "with Holm within it)</caption><thead><tr>",
-        '<th scope="col" class="num">Rank [95%]</th><th scope="col">Agency</th>'
-        '<th scope="col" lang="ar">الجهة</th><th scope="col">Group</th>'
-        '<th scope="col" class="num">Baseline</th><th scope="col" class="num">Follow-up</th>'
-        '<th scope="col" class="num">Change [interval adjusted like p]</th>'
-        '<th scope="col">Reading (adjusted p)</th>'
-        f'<th scope="col">Target {_e(target)}</th>',
-        "</tr></thead><tbody>",
-    ]
+    caption = t("portal_league_caption", lang, n=data.min_report_n)
+    head = "".join(
+        f'<th scope="col"{" class=num" if num else ""}>{_e(text)}</th>'
+        for text, num in (
+            (t("portal_rank", lang), True),
+            (t("portal_agency", lang), False),
+            (t("portal_group", lang), False),
+            (t("portal_baseline", lang), True),
+            (t("portal_followup", lang), True),
+            (t("portal_change", lang), True),
+            (t("portal_reading", lang), False),
+            (t("portal_target", lang, target=target), False),
+        )
+    )
+    rows = []
     for _, row in league.iterrows():
         ranked = not i18n._is_missing(row["rank"])
         rank = (
-            f"{int(row['rank'])} [{int(row['rank_low'])}, {int(row['rank_high'])}]"
+            i18n.fmt_num(row["rank"], 0)
+            + " "
+            + i18n.fmt_interval(row["rank_low"], row["rank_high"], 0, lang)
             if ranked
             else suppressed
         )
@@ -105,35 +129,37 @@ def league_section(data: StudyData) -> list[str]:
             change_text, reading = suppressed, ""
         else:
             change_text = (
-                f"{_num(row['change'], signed=True)} "
-                f"{i18n.fmt_interval(row['shown_low'], row['shown_high'], 1)}"
+                f"{_num(row['change'], signed=True, lang=lang)} "
+                f"{i18n.fmt_interval(row['shown_low'], row['shown_high'], 1, lang)}"
             )
-            family = {"bh": ", BH", "holm": ", Holm"}.get(row["p_adj_method"], "")
-            reading = (
-                f"{t(_VERDICT_KEYS[row['direction']], 'en')} ({i18n.fmt_p(row['p_adj'])}{family})"
-            )
+            family = {"bh": "BH", "holm": "Holm"}.get(row["p_adj_method"], "")
+            sep = "، " if lang == "ar" else ", "
+            p_text = i18n.fmt_p(row["p_adj"], lang) + (sep + family if family else "")
+            reading = f"{t(_VERDICT_KEYS[row['direction']], lang)} ({p_text})"
         if not ranked:
             flag = ""
         elif bool(row["clearly_below_target"]):
-            flag = "clearly below"
+            flag = t("portal_clearly_below", lang)
         elif bool(row["below_target"]):
-            flag = "below (within the margin)"
+            flag = t("portal_below_margin", lang)
         else:
-            flag = "at or above"
+            flag = t("portal_at_or_above", lang)
         followup = _num(row["followup"]) if ranked else suppressed
-        out.append(
+        rows.append(
             "<tr>"
             f'<td class="num">{_e(rank)}</td>'
-            f'<th scope="row">{_e(row["name_en"])} <code>{_e(row["agency_id"])}</code></th>'
-            f'<td lang="ar" dir="rtl" class="ar">{_e(row["name_ar"])}</td>'
-            f"<td>{_e(t('group_' + str(row['group']), 'en'))}</td>"
+            f'<th scope="row">{_e(row[f"name_{lang}"])} <code>{_e(row["agency_id"])}</code></th>'
+            f"<td>{_e(t('group_' + str(row['group']), lang))}</td>"
             f'<td class="num">{_e(_num(row["baseline"]))}</td>'
             f'<td class="num">{_e(followup)}</td>'
             f'<td class="num">{_e(change_text)}</td>'
             f"<td>{_e(reading)}</td><td>{_e(flag)}</td></tr>"
         )
-    out.append("</tbody></table>")
-    return out
+    table = (
+        f'<table class="league"><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    return [f"<h2>{_e(t('portal_league', lang))}</h2>", _wrap(table, t("portal_league", lang))]
 
 
 _VERDICT_KEYS = {
@@ -143,78 +169,112 @@ _VERDICT_KEYS = {
 }
 
 
-def portal_html(
+def _section(
     data: StudyData,
     reports_dir: Path,
-    failures: Iterable[dict] = (),
-    extra_sections: Iterable[str] = (),
-) -> str:
-    """The portal page as text."""
-    reports_dir = Path(reports_dir)
+    failures: list[dict],
+    extra_sections: list[str],
+    lang: str,
+) -> list[str]:
+    """The portal in one language: a ``<section lang dir id>`` of the page."""
     langs = list(data.study.languages)
-    title_en = data.text(data.study.title, "en")
-    title_ar = data.study.title.get("ar", "")
+    study_title = data.text(data.study.title, lang)
+    direction = i18n.DIRECTION[lang]
+    switch = " ".join(
+        f'<a href="#{other}" lang="{other}" hreflang="{other}">{_e(t("language_name", other))}</a>'
+        for other in langs
+        if other != lang
+    )
     out = [
-        "<!DOCTYPE html>",
-        '<html lang="en" dir="ltr">',
-        '<head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title_en)}: reports</title>",
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>{_e(title_en)}</h1>",
+        f'<section class="portal-lang" id="{lang}" lang="{lang}" dir="{direction}">',
+        f"<h1>{_e(study_title)}</h1>",
+        f'<nav class="lang" aria-label="{_e(t("language_name", lang))}">'
+        f'<p class="sub">{_e(t("portal_intro", lang))} {switch}</p></nav>',
     ]
-    if title_ar:
-        out.append(f'<p class="sub ar" lang="ar" dir="rtl">{_e(title_ar)}</p>')
-    out.append(
-        '<p class="sub">Every report in English and Arabic. '
-        '<span lang="ar" dir="rtl" class="ar">جميع التقارير بالعربية والإنجليزية.</span></p>'
-    )
-    if (reports_dir / "regional.en.html").exists() or (reports_dir / "regional.ar.html").exists():
-        out.append(
-            "<h2>Regional summary <span lang='ar' dir='rtl' class='ar'>الملخص الإقليمي</span></h2>"
-        )
-        out.append(f'<p class="links">{_links(reports_dir, "regional", langs)}</p>')
+    if any((reports_dir / f"regional.{code}.html").exists() for code in langs):
+        out.append(f"<h2>{_e(t('portal_regional', lang))}</h2>")
+        out.append(f'<p class="links">{_links(reports_dir, "regional", _ordered(langs, lang))}</p>')
     try:
-        out.extend(league_section(data))
+        out.extend(league_section(data, lang))
     except Exception as exc:  # noqa: BLE001 - the portal must still list every report
-        out.append(f'<p class="failed">The league table could not be computed: {_e(exc)}</p>')
+        out.append(f'<p class="failed">{_e(t("portal_league_error", lang, error=exc))}</p>')
     out.extend(extra_sections)
-    out.append("<h2>Agencies <span lang='ar' dir='rtl' class='ar'>الجهات</span></h2>")
-    out.append("<table><caption>Reports by agency and phase</caption><thead><tr>")
-    out.append(
-        '<th scope="col">Agency</th><th scope="col" lang="ar">الجهة</th><th scope="col">Group</th>'
-    )
+    out.append(f"<h2>{_e(t('portal_agencies', lang))}</h2>")
+    rows = []
     phases = built_phases(reports_dir, data.agencies["agency_id"].astype(str))
-    for phase in phases:
-        out.append(f'<th scope="col">{_e(t(f"phase_{phase}", "en"))}</th>')
-    out.append("</tr></thead><tbody>")
+    head = (
+        f'<th scope="col">{_e(t("portal_agency", lang))}</th>'
+        f'<th scope="col">{_e(t("portal_group", lang))}</th>'
+        + "".join(f'<th scope="col">{_e(t(f"phase_{phase}", lang))}</th>' for phase in phases)
+    )
     for _, agency in data.agencies.iterrows():
         agency_id = str(agency["agency_id"])
-        out.append("<tr>")
-        out.append(f'<th scope="row">{_e(agency["name_en"])} <code>{_e(agency_id)}</code></th>')
-        out.append(f'<td lang="ar" dir="rtl" class="ar">{_e(agency["name_ar"])}</td>')
-        out.append(f"<td>{_e(t('group_' + str(agency['group']), 'en'))}</td>")
+        cells = [
+            f'<th scope="row">{_e(agency[f"name_{lang}"])} <code>{_e(agency_id)}</code></th>',
+            f"<td>{_e(t('group_' + str(agency['group']), lang))}</td>",
+        ]
         for phase in phases:
-            links = _links(reports_dir, f"{agency_id}/{phase}", langs)
-            out.append(f'<td class="links">{links}</td>')
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    failures = list(failures)
+            links = _links(reports_dir, f"{agency_id}/{phase}", _ordered(langs, lang))
+            cells.append(f'<td class="links">{links}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    caption = t("portal_agencies_caption", lang)
+    out.append(
+        _wrap(
+            f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>",
+            caption,
+        )
+    )
     if failures:
-        out.append('<h2 class="failed">Reports that failed to build</h2><ul>')
+        out.append(f'<h2 class="failed">{_e(t("portal_failed", lang))}</h2><ul>')
         for failure in failures:
+            kept = t("portal_failed_kept", lang)
             out.append(
-                f"<li><code>{_e(failure['report'])}</code>: {_e(failure['error'])}"
+                f'<li><code dir="ltr">{_e(failure["report"])}</code>: '
+                f'<span dir="ltr">{_e(failure["error"])}</span>'
                 + (
-                    f" (executed notebook: <code>{_e(failure['executed'])}</code>)"
+                    f' ({_e(kept)}: <code dir="ltr">{_e(failure["executed"])}</code>)'
                     if failure.get("executed")
                     else ""
                 )
                 + "</li>"
             )
         out.append("</ul>")
+    out.append("</section>")
+    return out
+
+
+def portal_html(
+    data: StudyData,
+    reports_dir: Path,
+    failures: Iterable[dict] = (),
+    extra_sections: Iterable[str] = (),
+) -> str:
+    """The portal page as text: one section per language of the study, the first language
+    shown (and the page's ``lang``/``dir``); the link to another language shows its section
+    instead (``:target``, no script)."""
+    reports_dir = Path(reports_dir)
+    langs = list(data.study.languages)
+    first = langs[0]
+    title = t("portal_title", first, study=data.text(data.study.title, first))
+    out = [
+        "<!DOCTYPE html>",
+        f'<html lang="{first}" dir="{i18n.DIRECTION[first]}">',
+        '<head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style></head><body>",
+    ]
+    failures, extra_sections = list(failures), list(extra_sections)
+    for lang in langs:
+        out.extend(_section(data, reports_dir, failures, extra_sections, lang))
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def _ordered(langs: list[str], first: str) -> list[str]:
+    """The page's language first, then the others."""
+    return [first, *(code for code in langs if code != first)]
 
 
 def write_portal(

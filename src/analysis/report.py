@@ -78,6 +78,7 @@ def header_html(
     meta_lines: Iterable[str] = (),
     other_language_href: str | None = None,
     portal_href: str | None = None,
+    document_title: str | None = None,
 ) -> HTML:
     """The report header: links to the other language and the portal, title, meta lines.
 
@@ -92,7 +93,16 @@ def header_html(
         Relative links (``baseline.en.html``, ``../index.html``). The link to the other
         language is labelled in that language, with ``lang``/``hreflang`` set for screen
         readers.
+    document_title : str, optional
+        The page's ``<title>`` (tabs, e-mail previews, screen readers, the PDF's title and
+        its page margins). Default: ``title`` and the first meta line (the study title),
+        e.g. "Agency: Baseline diagnosis — Beneficiary satisfaction 2025". Carried on the
+        header (``data-document-title``), where :func:`render_html` finds it.
     """
+    meta_lines = list(meta_lines)
+    if document_title is None:
+        first = meta_lines[0] if meta_lines else ""
+        document_title = title + (t("title_separator", lang) + first if first else "")
     other = next(code for code in LANGUAGES if code != lang)
     links = []
     if other_language_href:
@@ -102,7 +112,10 @@ def header_html(
         )
     if portal_href:
         links.append(f'<a href="{_esc(portal_href)}">{_esc(t("portal_link", lang))}</a>')
-    parts = ['<header class="report-header">']
+    parts = [
+        f'<header class="report-header" data-document-title="{_esc(document_title)}" '
+        f'data-running-title="{_esc(title)}">'
+    ]
     if links:
         label = _esc(t("portal_link", lang))
         parts.append(f'<nav class="report-nav" aria-label="{label}">{"".join(links)}</nav>')
@@ -676,10 +689,66 @@ def _report_exporter_class() -> type:
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">[^<]*</a>')
 
 
+#: Where :func:`header_html` puts the page title.
+_DOCUMENT_TITLE = re.compile(
+    r'<header class="report-header" data-document-title="([^"]*)" data-running-title="([^"]*)"'
+)
+
+
+def document_title(nb: NotebookNode, running: bool = False) -> str | None:
+    """The title the report's header names (:func:`header_html`), or ``None``; with
+    ``running``, the shorter one printed atop every page but the first (the heading)."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html", "")
+            text = "".join(text) if isinstance(text, list) else str(text)
+            match = _DOCUMENT_TITLE.search(text)
+            if match:
+                return html.unescape(match.group(2 if running else 1))
+    return None
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string that is also safe inside ``<style>``.
+
+    Everything but letters, digits, spaces and a few marks becomes a CSS hex escape, so no
+    quote, backslash, ``<`` or line break of a user's title can end the string or the style.
+    """
+    safe = []
+    for char in text:
+        if char.isalnum() or char in " -_:.,،()":
+            safe.append(char)
+        else:
+            safe.append(f"\\{ord(char):06x}")
+    return '"' + "".join(safe) + '"'
+
+
+def page_counter_css(lang: str) -> str:
+    """The page margin's ``content``: "Page 3 of 12" / «صفحة 3 من 12»."""
+    pattern = t("print_page", lang, page="\0page\0", pages="\0pages\0")
+    parts = []
+    for piece in pattern.split("\0"):
+        if piece in ("page", "pages"):
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(css_string(piece))
+    return " ".join(parts)
+
+
 def render_html(executed_nb: NotebookNode, lang: str, title: str | None = None) -> str:
-    """The report HTML of an executed notebook (see :func:`clean_notebook`)."""
+    """The report HTML of an executed notebook (see :func:`clean_notebook`).
+
+    The ``<title>`` is ``title``, else the one the report's header names (agency, phase and
+    study title in the report's language, :func:`header_html`), else the notebook's
+    ``metadata.report.title``; the same title heads every printed page but the first.
+    """
+    title = title or document_title(executed_nb)
     nb = clean_notebook(executed_nb, lang, title)
     name = nb.metadata["report"].get("title") or "report"
+    nb.metadata["report"]["print_title_css"] = css_string(
+        document_title(executed_nb, running=True) or name
+    )
+    nb.metadata["report"]["print_page_css"] = page_counter_css(lang)
     body, _ = html_exporter().from_notebook_node(nb, resources={"metadata": {"name": name}})
     return _ANCHOR_LINK.sub("", body)
 
