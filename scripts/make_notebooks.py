@@ -27,12 +27,31 @@ def parameters(agency: bool = True):
     lines += [
         'lang = "en"  # "ar" or "en"',
         'study_dir = "data/raw"  # study folder: from the project root, or absolute',
+        'mode = "explore"  # "explore": end with tidy tables and a figure; the build: "report"',
     ]
     return new_code_cell("\n".join(lines), metadata={"tags": ["parameters"]})
 
 
 def code(source: str):
     return new_code_cell(source.strip())
+
+
+def explore():
+    """The researcher's section: tidy DataFrames and a figure, skipped by the build."""
+    return [
+        note(
+            "## Explore\n\n"
+            'Run interactively (`mode = "explore"`), the cell below shows the report\'s tidy '
+            "tables as DataFrames (sort, filter, re-plot them) and a quick figure, from "
+            "`analysis.explore`. The whole study is in `data`: `data.responses` (one row per "
+            "analysed respondent), `data.ledger`, `data.interventions`. `python -m analysis "
+            'build` sets `mode = "report"`, which skips this section.'
+        ),
+        new_code_cell(
+            "from analysis import explore\n\nexplore.show(report, mode)",
+            metadata={"tags": ["remove-cell"]},
+        ),
+    ]
 
 
 def baseline():
@@ -69,6 +88,7 @@ report.header()
         code("display(*report.what_say())"),
         code("display(*report.methods())"),
         code('report.footer({"agency_id": agency_id, "lang": lang, "study_dir": study_dir})'),
+        *explore(),
     ]
 
 
@@ -107,6 +127,7 @@ report.header()
         code("display(*report.what_done())"),
         code("display(*report.methods())"),
         code('report.footer({"agency_id": agency_id, "lang": lang, "study_dir": study_dir})'),
+        *explore(),
     ]
 
 
@@ -140,6 +161,7 @@ report.header()
         code("display(*report.against_comparison())"),
         code("display(*report.methods())"),
         code('report.footer({"agency_id": agency_id, "lang": lang, "study_dir": study_dir})'),
+        *explore(),
     ]
 
 
@@ -181,6 +203,7 @@ report.header()
         code("display(*report.best_practices())"),
         code("display(*report.methods())"),
         code('report.footer({"lang": lang, "study_dir": study_dir})'),
+        *explore(),
     ]
 
 
