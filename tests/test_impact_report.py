@@ -301,3 +301,18 @@ def test_when_driver_changes_are_drawn_then_most_important_driver_comes_first(sm
         expected = int(np.floor(by_label[label.strip()] + 0.5))
         assert int(change.replace("−", "-")) == expected
     assert ImpactReport(small_data, "AG02", "en").driver_changes() == []  # tiny follow-up
+
+
+def test_when_the_study_has_one_comparison_agency_then_findings_do_not_say_there_is_none(
+    small_data,
+):
+    # The small study has 3 programme agencies and 1 comparison agency (tests/conftest.py).
+    from analysis.i18n import t
+    from analysis.impact import ImpactReport
+
+    for lang in ("en", "ar"):
+        report = ImpactReport(small_data, "AG01", lang)
+        assert len(report.comparison_ids) == 1 and report.is_programme
+        findings = report.findings()
+        assert t("impact_one_comparison", lang) in findings
+        assert t("impact_no_comparison", lang) not in findings

@@ -562,6 +562,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "be attributed to it alone.",
         "ar": "في غياب جهات مقارنة، حدث هذا التغير بعد البرنامج لكن لا يمكن نسبته إليه وحده.",
     },
+    "impact_one_comparison": {
+        "en": "With a single comparison agency, the comparison cannot tell the programme's effect "
+        "from that agency's own circumstances (it needs at least 2): this change happened "
+        "after the programme but cannot be attributed to it alone.",
+        "ar": "مع جهة مقارنة واحدة لا تفصل المقارنة أثر البرنامج عن ظروف تلك الجهة "
+        "(تتطلب جهتين على الأقل)؛ حدث هذا التغير بعد البرنامج لكن لا يمكن نسبته إليه وحده.",
+    },
     "impact_mix_dropped": {
         "en": "Some baseline respondents belong to a group that no follow-up respondent belongs "
         "to ({groups}); no weighting can represent them, so the reweighting uses the baseline "

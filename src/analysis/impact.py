@@ -423,7 +423,9 @@ class ImpactReport:
                 )
             )
         elif self.is_programme:
-            sentences.append(t("impact_no_comparison", lang))
+            # 0 comparison agencies: none to compare with; 1: too few for a comparison (2+).
+            single = len(self.comparison_ids) == 1
+            sentences.append(t("impact_one_comparison" if single else "impact_no_comparison", lang))
         mix_sentence = self._mix_sentence()
         if mix_sentence:
             sentences.append(mix_sentence)
