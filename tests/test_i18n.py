@@ -94,16 +94,16 @@ def test_when_grouping_is_asked_then_thousands_are_separated():
     assert fmt_num(6123, 0, grouping=True) == "6,123"
 
 
-def test_when_a_negative_number_is_formatted_in_arabic_then_a_left_to_right_mark_leads():
-    assert fmt_num(-3.14, 1, "ar") == LRM + "-3.1"
+def test_when_a_negative_number_is_formatted_in_arabic_then_it_is_an_isolated_ltr_run():
+    assert fmt_num(-3.14, 1, "ar") == LRI + "-3.1" + PDI
     assert fmt_num(3.14, 1, "ar") == "3.1"
     assert fmt_num(-3.14, 1, "en") == "-3.1"
 
 
 def test_when_a_change_is_formatted_then_positive_values_get_a_plus_isolated_in_arabic():
     assert fmt_num(3.14, 1, "en", signed=True) == "+3.1"
-    assert fmt_num(3.14, 1, "ar", signed=True) == LRM + "+3.1"
-    assert fmt_num(-3.14, 1, "ar", signed=True) == LRM + "-3.1"
+    assert fmt_num(3.14, 1, "ar", signed=True) == LRI + "+3.1" + PDI
+    assert fmt_num(-3.14, 1, "ar", signed=True) == LRI + "-3.1" + PDI
     assert fmt_num(0.04, 1, "en", signed=True) == "0.0"  # rounds to zero: no sign
 
 
@@ -251,5 +251,26 @@ def test_when_a_change_is_worded_then_its_sign_stays_and_one_is_singular():
     assert count_phrase(1, "point", "en", signed=True) == "+1 point"
     assert count_phrase(-1, "point", "en", signed=True) == "-1 point"
     assert count_phrase(1.5, "point", "en", decimals=1) == "1.5 points"
-    assert count_phrase(4, "point", "ar", signed=True) == f"{LRM}+4 نقاط"
-    assert count_phrase(1, "point", "ar", signed=True) == f"{LRM}+1 نقطة"
+    assert count_phrase(4, "point", "ar", signed=True) == f"{LRI}+4{PDI} نقاط"
+    assert count_phrase(1, "point", "ar", signed=True) == f"{LRI}+1{PDI} نقطة"
+    assert count_phrase(-12, "point", "ar", signed=True) == f"{LRI}-12{PDI} نقطةً"
+
+
+def test_when_a_signed_change_goes_into_arabic_prose_then_the_sign_is_inside_one_ltr_isolate():
+    """Regression: «بتغير قدره \u200e+4 نقاط» was drawn «4+ نقاط» in Chromium (RTL prose)."""
+    change = count_phrase(4, "point", "ar", signed=True)
+    sentence = t(
+        "impact_headline_flat",
+        "ar",
+        before="65",
+        after="69",
+        change=change,
+        interval=fmt_interval(-1, 9, 0, "ar"),
+        p="p = 0.13",
+        adjusted="",
+    )
+    assert f"{LRI}+4{PDI} نقاط" in sentence
+    for text in (fmt_num(4, 0, "ar", signed=True), fmt_num(-0.5, 1, "ar"), change):
+        assert LRM not in text
+        run = text[text.index(LRI) + 1 : text.index(PDI)]
+        assert run[0] in "+-" and run[1:].replace(".", "").isdigit()

@@ -533,7 +533,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "impact_effect_size": {
         "en": "The size of the change is {size} (Hedges' g = {g} {interval}).",
-        "ar": "حجم التغير {size} (Hedges' g = {g} {interval}).",
+        "ar": "حجم التغير {size} (\u2066Hedges' g = {g} {interval}\u2069).",
     },
     "impact_where_best": {
         "en": "The largest change was in {dimension}: {change} {interval}; {clear} of "
@@ -1009,19 +1009,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Across the {k} programme agencies, satisfaction rose: the pooled effect is "
         "g = {g} {interval}, a {size} effect.",
         "ar": "ارتفع الرضا في الجهات المشمولة بالبرنامج (وعددها {k}): حجم الأثر المجمّع "
-        "g = {g} {interval}، وهو أثر {size}.",
+        "\u2066g = {g} {interval}\u2069، وهو أثر {size}.",
     },
     "regional_pooled_down": {
         "en": "Across the {k} programme agencies, satisfaction fell: the pooled effect is "
         "g = {g} {interval}, a {size} effect.",
         "ar": "انخفض الرضا في الجهات المشمولة بالبرنامج (وعددها {k}): حجم الأثر المجمّع "
-        "g = {g} {interval}، وهو أثر {size}.",
+        "\u2066g = {g} {interval}\u2069، وهو أثر {size}.",
     },
     "regional_pooled_flat": {
         "en": "Across the {k} programme agencies, satisfaction shows no clear change: the "
         "pooled effect is g = {g} {interval}.",
         "ar": "لا يظهر تغير واضح في الرضا في الجهات المشمولة بالبرنامج (وعددها {k}): حجم الأثر "
-        "المجمّع g = {g} {interval}.",
+        "المجمّع \u2066g = {g} {interval}\u2069.",
     },
     "regional_prediction": {
         "en": "Agencies differ (I² = {i2}%): in a new agency the effect is expected between "
@@ -1173,7 +1173,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Forest plot of Hedges' g in {k} programme agencies with 95% intervals; pooled "
         "g = {g} {interval}; 95% prediction interval {pi}.",
         "ar": "مخطط غابي لقيم Hedges' g في {k} من الجهات المشمولة بالبرنامج مع فترات ثقة 95%؛ "
-        "الأثر المجمّع g = {g} {interval}؛ فترة التنبؤ 95%: {pi}.",
+        "الأثر المجمّع \u2066g = {g} {interval}\u2069؛ فترة التنبؤ 95%: {pi}.",
     },
     "alt_did_league": {
         "en": "Dot chart of every agency's change in the satisfaction index with 95% "
@@ -1505,8 +1505,10 @@ def fmt_num(
     decimals : int
         Digits after the decimal point.
     lang : {"ar", "en"}
-        In Arabic a signed number starts with a left-to-right mark, so that it reads
-        "-3" and "+3", not "3-" and "3+", inside right-to-left text.
+        In Arabic a signed number is one isolated left-to-right run (``LRI ... PDI``,
+        U+2066 ... U+2069), so that it reads "-3" and "+3", not "3-" and "3+", inside
+        right-to-left prose. A left-to-right mark before the sign is not enough: Chromium
+        drew «بتغير قدره \u200e+4 نقاط» as «4+ نقاط».
     grouping : bool
         Thousands separator (``6,000``).
     signed : bool
@@ -1525,7 +1527,7 @@ def fmt_num(
     if signed and value > 0:
         text = "+" + text
     if lang == "ar" and text[:1] in "+-":
-        text = LRM + text
+        text = f"{LRI}{text}{PDI}"
     return text
 
 
@@ -1722,7 +1724,7 @@ def count_phrase(
     if _is_missing(n):
         return f"{MISSING} {forms['other']}"
     shown = fmt_num(n, decimals, lang, grouping=grouping, signed=signed)
-    value = abs(Decimal(shown.lstrip(LRM + "+-").replace(",", "")))
+    value = abs(Decimal(shown.strip(LRM + LRI + PDI + "+-").replace(",", "")))
     number = int(value) if value == value.to_integral_value() and decimals == 0 else float(value)
     category = plural_category(number, lang)
     if lang == "en":
