@@ -559,3 +559,20 @@ def test_when_study_has_problems_then_run_validate_returns_2_and_lists_them(tmp_
         'scale.labels (e.g. "Strongly disagree"), or blank',
         "2 problem(s) in 2 file(s): fix them and run validate again",
     ]
+
+
+def test_when_one_item_of_study_yml_is_broken_then_data_problems_are_listed_in_the_same_run(
+    tmp_path,
+):
+    from study_builder import BASELINE, with_cell
+
+    root = make_study(
+        tmp_path,
+        study={"items": {"REQ": {"column": ["q1", "q2"]}}},  # a list where a name belongs
+        baseline=with_cell(BASELINE, 0, q2="7"),
+    )
+    lines = [p.line() for p in load_study(root).problems]
+    assert any(line.endswith("items.REQ.column: expected text or a number") for line in lines)
+    assert 'surveys/baseline.csv:2:q2: "7": expected a scale code 1-5' in "\n".join(lines)
+    # REQ's mention in its dimension follows from its own problem: not a second one.
+    assert not any("dimensions" in line for line in lines), lines

@@ -831,6 +831,45 @@ def _value_problem(text: str, file: str, error: ValueError) -> Problem:
     return Problem(file, None, None, None, f"values YAML can read ({error})"[:160])
 
 
+#: Blocks whose entries stand alone: a broken item, dimension or segment can be left out and
+#: the rest of the study still read, so that its data problems are listed in the same run.
+_ENTRY_BLOCKS = ("items", "dimensions", "segments")
+
+
+def _without_broken_entries(
+    data: dict[str, Any], error: ValidationError
+) -> tuple[Study | None, set[str]]:
+    """The study read without what failed validation, where what is left can still be used.
+
+    An unknown or broken optional block (``thresholds``, ``quality``, ``segments``...) is
+    dropped whole; a broken entry of ``items``, ``dimensions`` or ``segments`` is dropped on
+    its own. ``None`` when a required block other than those entries is broken: the study
+    cannot be read then. The problems are already listed; this only lets the data be checked
+    too, so that a user fixes everything in one round. Also returned: the item codes left
+    out, whose mentions elsewhere (a dimension, the outcome) are not problems of their own.
+    """
+    required = {name for name, f in Study.model_fields.items() if f.is_required()}
+    trimmed = dict(data)
+    dropped: dict[str, set[Any]] = {}
+    for err in error.errors():
+        loc = err["loc"]
+        if not loc:
+            return None, set()
+        block = loc[0]
+        if block in _ENTRY_BLOCKS and len(loc) >= 2 and isinstance(trimmed.get(block), dict):
+            dropped.setdefault(block, set()).add(loc[1])
+        elif block in required:
+            return None, set()
+        else:
+            trimmed.pop(block, None)
+    for block, keys in dropped.items():
+        trimmed[block] = {k: v for k, v in trimmed[block].items() if k not in keys}
+    try:
+        return Study.model_validate(trimmed), {str(k) for k in dropped.get("items", ())}
+    except ValidationError:
+        return None, set()
+
+
 def parse_study_text(text: str, file: str = STUDY_FILE) -> tuple[Study | None, list[Problem]]:
     """Parse and check the text of a ``study.yml``.
 
@@ -873,21 +912,21 @@ def parse_study_text(text: str, file: str = STUDY_FILE) -> tuple[Study | None, l
     if not isinstance(data, dict):
         expected = "a mapping of keys (title, languages, scale, waves, columns, items, ...)"
         return None, [*problems, Problem(file, 1, None, None, expected)]
+    dropped: set[str] = set()
     try:
         study = Study.model_validate(data)
     except ValidationError as error:
         problems += _problems_from_validation(error, data, root, file)
         # Errors confined to optional blocks or unknown top-level keys should not hide the
         # rest: check the study without them, so every problem is listed at once.
-        involved = {err["loc"][0] for err in error.errors() if err["loc"]}
-        required = {name for name, f in Study.model_fields.items() if f.is_required()}
-        if not involved or involved & required:
-            return None, problems
-        try:
-            study = Study.model_validate({k: v for k, v in data.items() if k not in involved})
-        except ValidationError:
+        study, dropped = _without_broken_entries(data, error)
+        if study is None:
             return None, problems
     checks = cross_check(study)
+    if dropped:  # an item left out for its own problem: its mentions elsewhere follow from it
+        checks = [
+            c for c in checks if not (c[0][0] in ("dimensions", "outcome") and c[1] in dropped)
+        ]
     problems += [
         Problem(file, _line_of(root, path), _path_text(path), value, expected)
         for path, value, expected in checks
