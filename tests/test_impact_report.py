@@ -316,3 +316,39 @@ def test_when_the_study_has_one_comparison_agency_then_findings_do_not_say_there
         findings = report.findings()
         assert t("impact_one_comparison", lang) in findings
         assert t("impact_no_comparison", lang) not in findings
+
+
+def test_when_next_steps_are_written_then_they_name_the_weakest_key_driver(demo_data):
+    report = ImpactReport(demo_data, "AG01", "en")
+    share = report.driver_importance.dropna()
+    after = {
+        code: float(report._level(code, "followup")["estimate"]) for code in demo_data.dimensions
+    }
+    # By hand: more important than the mean share, less well rated than the mean, most important.
+    weak = [
+        c
+        for c in share.index
+        if share[c] >= share.mean() and after[c] < sum(after.values()) / len(after)
+    ]
+    weakest = max(weak, key=lambda c: share[c])
+    sentences = report.next_step_sentences()
+    assert 3 <= len(sentences) <= 5
+    assert demo_data.dimension_label(weakest, "en") in sentences[0]
+    assert f"{after[weakest]:.0f} of 100" in sentences[0]
+    assert report.last_dimension == "LAST"
+    last_items = report._item_rows(demo_data.dimensions["LAST"])
+    assert demo_data.item_label(last_items.iloc[0]["code"], "en") in sentences[1]
+    arabic = ImpactReport(demo_data, "AG01", "ar").next_step_sentences()
+    assert demo_data.dimension_label(weakest, "ar") in arabic[0]
+    html = _html(report.methods())
+    assert html.index("What should be done next?") < html.index("Methods note")
+
+
+def test_when_a_study_has_no_last_items_then_next_steps_say_so_and_coach_the_weakest_driver(
+    demo_data,
+):
+    report = ImpactReport(demo_data, "AG01", "en")
+    report.__dict__["last_dimension"] = None  # as for a study without a LAST dimension
+    sentences = report.next_step_sentences()
+    assert any("has no listen-apologise-solve-thank items" in s for s in sentences)
+    assert 3 <= len(sentences) <= 5

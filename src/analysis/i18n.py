@@ -111,6 +111,44 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_reliable": {"en": "Are the measures reliable?", "ar": "هل المقاييس موثوقة؟"},
     "q_change": {"en": "Did satisfaction change?", "ar": "هل تغيّر الرضا؟"},
     "q_change_where": {"en": "Which parts of the service changed?", "ar": "أي جوانب الخدمة تغيّرت؟"},
+    "next_driver": {
+        "en": "Start with {dimension}: it carries {share}% of what explains overall "
+        "satisfaction and scores {after} of 100 at follow-up ({change} since the baseline).",
+        "ar": "ابدأوا بـ{dimension}: وزنه {share}% في تفسير الرضا العام، وبلغ {after} من 100 "
+        "في القياس البعدي ({change} منذ القياس القبلي).",
+    },
+    "next_last_coach": {
+        "en": "Coach staff on the weakest listen-apologise-solve-thank behaviour: "
+        "\u201c{item}\u201d scores {after} of 100 ({change} since the baseline).",
+        "ar": "درّبوا الموظفين على أضعف سلوكيات الاستماع والاعتذار والحل والشكر: "
+        "«{item}» بلغ {after} من 100 ({change} منذ القياس القبلي).",
+    },
+    "next_last_keep": {
+        "en": "Keep up the strongest one: \u201c{item}\u201d scores {after} of 100.",
+        "ar": "حافظوا على أقواها: «{item}» بلغ {after} من 100.",
+    },
+    "next_no_last": {
+        "en": "This study has no listen-apologise-solve-thank items; coach staff on the "
+        "weakest item of that part instead: \u201c{item}\u201d scores {after} of 100.",
+        "ar": "لا تتضمن هذه الدراسة بنود الاستماع والاعتذار والحل والشكر؛ فدرّبوا الموظفين "
+        "بدلًا منها على أضعف بنود هذا الجانب: «{item}» بلغ {after} من 100.",
+    },
+    "next_target_gap": {
+        "en": "Overall satisfaction is {after} of 100 against the target of {target}: {gap} to go.",
+        "ar": "الرضا العام {after} من 100 والمستهدف {target}: يبقى {gap}.",
+    },
+    "next_target_met": {
+        "en": "Overall satisfaction is {after} of 100, at or above the target of {target}: "
+        "keep what works and watch the weakest parts.",
+        "ar": "الرضا العام {after} من 100، عند المستهدف {target} أو فوقه: حافظوا على ما نجح "
+        "وتابعوا أضعف الجوانب.",
+    },
+    "next_remeasure": {
+        "en": "Measure again with the same questionnaire and at least as many answers "
+        "({n} at this follow-up) to see whether these actions work.",
+        "ar": "أعيدوا القياس بالاستبانة نفسها وبعدد إجابات لا يقل عن هذا القياس ({n}) "
+        "لمعرفة أثر هذه الإجراءات.",
+    },
     "q_what_done": {
         "en": "What was done during the intervention?",
         "ar": "ما الذي نُفِّذ خلال مرحلة التدخل؟",

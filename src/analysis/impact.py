@@ -27,11 +27,11 @@ import pandas as pd
 from IPython.display import HTML
 from scipy import stats
 
-from analysis import change, i18n, measures, meta, plots, views, weighting
+from analysis import change, drivers, i18n, measures, meta, plots, views, weighting
 from analysis.baseline import likert_distribution, segment_label, segment_value_label
 from analysis.dataset import StudyData
 from analysis.i18n import t
-from analysis.report import figure_html, findings_html, table_html
+from analysis.report import _esc, figure_html, findings_html, table_html
 
 PHASE = "impact"
 SIGNIFICANCE = 0.05
@@ -863,7 +863,171 @@ class ImpactReport:
             parts.append(views.paragraph(t("reading_is_comparison", lang)))
         return parts
 
+    # --- what should be done next ----------------------------------------------------
+
+    @cached_property
+    def last_dimension(self) -> str | None:
+        """The study's listen-apologise-solve-thank dimension: code ``LAST`` or a label with "LAST".
+
+        None when the study has none (the next steps then coach the weakest items of the
+        weakest driver instead, and say so).
+        """
+        for code, dim in self.data.study.dimensions.items():
+            labels = " ".join(self.data.text(dim.label, lang) for lang in i18n.LANGUAGES)
+            if code.upper() == "LAST" or "LAST" in labels.split() or "(LAST)" in labels:
+                return code
+        return None
+
+    @cached_property
+    def weakest_drivers(self) -> pd.DataFrame:
+        """Key drivers to work on first: importance (baseline LMG) x follow-up performance.
+
+        :func:`analysis.drivers.importance_performance` on the baseline shares of the driver
+        table and the follow-up dimension indices; the ``concentrate_here`` quadrant
+        (:func:`analysis.drivers.priorities`, most important first, at most two). When no
+        dimension is both more important and less well rated than average, the lowest-rated
+        dimension at follow-up. Columns ``dimension``, ``importance``, ``performance``.
+        """
+        shares = self.driver_importance.dropna()
+        performance = []
+        for code in self.data.dimensions:
+            level = self._level(code, "followup")
+            if level is not None and not _missing(level["estimate"]):
+                performance.append({"code": code, "estimate": float(level["estimate"])})
+        if shares.empty or not performance:
+            return pd.DataFrame(columns=["dimension", "importance", "performance"])
+        importance = pd.DataFrame({"predictor": shares.index, "share_pct": shares.to_numpy()})
+        matrix = drivers.importance_performance(importance, pd.DataFrame(performance))
+        chosen = drivers.priorities(matrix, top=2)
+        if chosen.empty:
+            known = matrix.dropna(subset=["importance", "performance"])
+            chosen = known.sort_values("performance", kind="stable").head(1)
+        return chosen[["dimension", "importance", "performance"]].reset_index(drop=True)
+
+    def _item_rows(self, codes: list[str]) -> pd.DataFrame:
+        """Follow-up index and change of ``codes`` (suppressed items left out), lowest first."""
+        rows = []
+        for code in codes:
+            level, d = self._level(code, "followup"), self._change(code)
+            if level is None or _missing(level["estimate"]):
+                continue
+            change_value = np.nan if d is None or _missing(d["estimate"]) else d["estimate"]
+            rows.append({"code": code, "after": float(level["estimate"]), "change": change_value})
+        frame = pd.DataFrame(rows, columns=["code", "after", "change"])
+        return frame.sort_values("after", kind="stable").reset_index(drop=True)
+
+    def _change_words(self, value: float) -> str:
+        if _missing(value):
+            return i18n.MISSING
+        return i18n.count_phrase(value, "point", self.lang, signed=True)
+
+    def next_step_sentences(self) -> list[str]:
+        """3-5 plain actions from the results: weakest drivers, LAST behaviours, target, re-measure.
+
+        1. each weakest key driver (:attr:`weakest_drivers`) with its weight in overall
+           satisfaction, its follow-up index and its change;
+        2. the weakest LAST behaviour (item of :attr:`last_dimension`) to coach, and the
+           strongest to keep; a study without a LAST dimension coaches the weakest item of
+           the first weak driver and says that the study has no LAST items;
+        3. the distance to the target (or that it is met);
+        4. measuring again with the same questionnaire.
+        """
+        lang, data = self.lang, self.data
+        out: list[str] = []
+        for _, row in self.weakest_drivers.iterrows():
+            code = row["dimension"]
+            d = self._change(code)
+            out.append(
+                t(
+                    "next_driver",
+                    lang,
+                    dimension=data.dimension_label(code, lang),
+                    share=i18n.fmt_num(row["importance"], 0, lang),
+                    after=i18n.fmt_num(row["performance"], 0, lang),
+                    change=self._change_words(np.nan if d is None else d["estimate"]),
+                )
+            )
+        last = self.last_dimension
+        if last is not None:
+            items = self._item_rows(data.dimensions[last])
+            if len(items):
+                weak = items.iloc[0]
+                out.append(
+                    t(
+                        "next_last_coach",
+                        lang,
+                        item=data.item_label(weak["code"], lang),
+                        after=i18n.fmt_num(weak["after"], 0, lang),
+                        change=self._change_words(weak["change"]),
+                    )
+                )
+            if len(items) > 1:
+                strong = items.iloc[-1]
+                out.append(
+                    t(
+                        "next_last_keep",
+                        lang,
+                        item=data.item_label(strong["code"], lang),
+                        after=i18n.fmt_num(strong["after"], 0, lang),
+                    )
+                )
+        elif len(self.weakest_drivers):
+            code = self.weakest_drivers.iloc[0]["dimension"]
+            items = self._item_rows(data.dimensions[code])
+            if len(items):
+                weak = items.iloc[0]
+                out.append(
+                    t(
+                        "next_no_last",
+                        lang,
+                        item=data.item_label(weak["code"], lang),
+                        after=i18n.fmt_num(weak["after"], 0, lang),
+                    )
+                )
+        a = self.headline["after"]
+        if a is not None and not _missing(a["estimate"]):
+            gap = data.target_index - float(a["estimate"])
+            shown_gap = float(i18n.fmt_num(gap, 0, "en"))
+            if shown_gap > 0:
+                out.append(
+                    t(
+                        "next_target_gap",
+                        lang,
+                        after=i18n.fmt_num(a["estimate"], 0, lang),
+                        target=i18n.fmt_num(data.target_index, 0, lang),
+                        gap=i18n.count_phrase(gap, "point", lang),
+                    )
+                )
+            else:
+                out.append(
+                    t(
+                        "next_target_met",
+                        lang,
+                        after=i18n.fmt_num(a["estimate"], 0, lang),
+                        target=i18n.fmt_num(data.target_index, 0, lang),
+                    )
+                )
+        out.append(t("next_remeasure", lang, n=self.headline["n_after"]))
+        return out[:5] if len(out) > 5 else out
+
+    def next_steps(self) -> list[HTML]:
+        """The "What should be done next?" section (before the methods note)."""
+        sentences = self.next_step_sentences()
+        items = "".join(f"<li>{_esc(s)}</li>" for s in sentences)
+        return [
+            views.section("q_next_steps", self.lang),
+            HTML(f'<ul class="next-steps">{items}</ul>'),
+        ]
+
     def methods(self) -> list[HTML]:
+        """The next steps (the report's last section) and the methods note.
+
+        The notebook's methods cell shows both, so "What should be done next?" closes the
+        report's reading, right before the methods note.
+        """
+        return self.next_steps() + self._methods_note()
+
+    def _methods_note(self) -> list[HTML]:
         keys = [
             "methods_index",
             "methods_change",
