@@ -352,3 +352,38 @@ def test_when_a_study_has_no_last_items_then_next_steps_say_so_and_coach_the_wea
     sentences = report.next_step_sentences()
     assert any("has no listen-apologise-solve-thank items" in s for s in sentences)
     assert 3 <= len(sentences) <= 5
+
+
+def test_when_the_impact_report_shows_nps_then_both_waves_and_the_results_row_agree(demo_data):
+    from analysis import measures
+    from analysis.impact import impact_results, nps_change_rows
+
+    report = ImpactReport(demo_data, "AG01", "en")
+    row = report.nps_row
+    responses = demo_data.responses
+    agency = responses[responses["agency_id"] == "AG01"]
+    by_hand = measures.nps_diff(
+        agency.loc[agency["wave"] == "baseline", "recommend"],
+        agency.loc[agency["wave"] == "followup", "recommend"],
+        demo_data.min_report_n,
+    )
+    assert row["metric"] == "nps_diff" and row["phase"] == "impact" and row["wave"] == ""
+    assert row["estimate"] == pytest.approx(by_hand.estimate)
+    html = _html(report.did_change())
+    assert "Net Promoter Score" in html
+    b = report._level("recommend", "baseline", "nps")["estimate"]
+    a = report._level("recommend", "followup", "nps")["estimate"]
+    assert row["estimate"] == pytest.approx(a - b)
+    assert f"was {b:.0f} at the baseline and {a:.0f} at follow-up" in html
+    rows = impact_results(demo_data)
+    assert (rows["metric"] == "nps_diff").sum() == len(nps_change_rows(demo_data)) > 0
+
+
+def test_when_the_impact_report_shows_comments_then_follow_up_ones_are_masked_beside_baseline(
+    demo_data,
+):
+    report = ImpactReport(demo_data, "AG01", "en")
+    html = _html(report.comments())
+    assert "Baseline comments" in html and "Follow-up comments" in html
+    assert html.count('<ul class="comments">') + html.count('class="no-comments"') == 2
+    assert "@" not in html  # e-mail addresses masked

@@ -414,3 +414,23 @@ def test_when_two_intervals_overlap_then_their_rank_intervals_cover_both_ranks()
     league = agency_rank(levels, "SAT", target=70)
     assert league["rank_low"].tolist() == [1, 1]
     assert league["rank_high"].tolist() == [2, 2]
+
+
+def test_when_two_waves_nps_are_compared_then_the_change_and_its_interval_match_a_hand_computation():
+    from analysis.measures import nps_diff
+
+    # Baseline: 4 promoters, 3 passives, 3 detractors (n=10) -> NPS 10;
+    # follow-up: 12 promoters, 4 passives, 4 detractors (n=20) -> NPS 40.
+    before = [10] * 2 + [9] * 2 + [8, 7, 7] + [6, 3, 0]
+    after = [10] * 6 + [9] * 6 + [7] * 4 + [5] * 2 + [0] * 2
+    result = nps_diff(before, after, min_report_n=10)
+    # var = (0.4 + 0.3 - 0.1^2) / 10 + (0.6 + 0.2 - 0.4^2) / 20 = 0.069 + 0.032 = 0.101
+    se = 100 * math.sqrt(0.101)
+    assert result.estimate == pytest.approx(30.0)
+    assert result.se == pytest.approx(se)
+    assert result.ci_low == pytest.approx(30.0 - 1.959963984540054 * se)
+    assert result.ci_high == pytest.approx(30.0 + 1.959963984540054 * se)
+    assert result.p_value == pytest.approx(2 * (1 - 0.5 * (1 + math.erf(30.0 / se / math.sqrt(2)))))
+    assert result.n == 30
+    small = nps_diff(before[:9], after, min_report_n=10)
+    assert small.suppressed and math.isnan(small.estimate) and small.n == 29

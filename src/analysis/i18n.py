@@ -111,6 +111,25 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_reliable": {"en": "Are the measures reliable?", "ar": "هل المقاييس موثوقة؟"},
     "q_change": {"en": "Did satisfaction change?", "ar": "هل تغيّر الرضا؟"},
     "q_change_where": {"en": "Which parts of the service changed?", "ar": "أي جوانب الخدمة تغيّرت؟"},
+    "nps_label": {"en": "Net Promoter Score (NPS)", "ar": "صافي نقاط الترويج (NPS)"},
+    "nps_change_sentence": {
+        "en": "The Net Promoter Score (promoters minus detractors, -100 to 100) was {before} "
+        "at the baseline and {after} at follow-up: a change of {change} {interval} ({p}).",
+        "ar": "بلغ صافي نقاط الترويج (المروّجون ناقص المنتقدين، من -100 إلى 100) {before} في "
+        "القياس القبلي و{after} في القياس البعدي، بتغير قدره {change} {interval} ({p}).",
+    },
+    "nps_change_suppressed": {
+        "en": "The change of the Net Promoter Score is not shown: fewer than the minimum "
+        "number of answers in one wave.",
+        "ar": "لا يُعرض تغير صافي نقاط الترويج: عدد الإجابات في أحد القياسين أقل من الحد الأدنى.",
+    },
+    "caption_nps_change": {
+        "en": "Net Promoter Score in both waves and its change (95% Wald intervals; the "
+        "change's variance is the sum of the two waves')",
+        "ar": "صافي نقاط الترويج في القياسين وتغيره (فترات ثقة 95% بطريقة والد؛ تباين التغير "
+        "مجموع تبايني القياسين)",
+    },
+    "comments_wave_heading": {"en": "{wave} comments", "ar": "التعليقات في {wave}"},
     "next_driver": {
         "en": "Start with {dimension}: it carries {share}% of what explains overall "
         "satisfaction and scores {after} of 100 at follow-up ({change} since the baseline).",

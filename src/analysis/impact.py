@@ -28,10 +28,10 @@ from IPython.display import HTML
 from scipy import stats
 
 from analysis import change, drivers, i18n, measures, meta, plots, views, weighting
-from analysis.baseline import likert_distribution, segment_label, segment_value_label
+from analysis.baseline import MAX_COMMENTS, likert_distribution, segment_label, segment_value_label
 from analysis.dataset import StudyData
 from analysis.i18n import t
-from analysis.report import _esc, figure_html, findings_html, table_html
+from analysis.report import _esc, comments_html, figure_html, findings_html, table_html
 
 PHASE = "impact"
 SIGNIFICANCE = 0.05
@@ -151,9 +151,50 @@ def followup_levels(data: StudyData) -> pd.DataFrame:
     return data.levels(data.wave_responses("followup"), PHASE)
 
 
+def nps_change_rows(data: StudyData, agency_ids: list[str] | None = None) -> pd.DataFrame:
+    """``nps_diff`` rows (phase impact, wave empty): follow-up minus baseline NPS per agency.
+
+    :func:`analysis.measures.nps_diff` (two independent samples, Wald interval and p); no
+    row when the study has no recommend answers. ``p_adj`` empty (no family).
+    """
+    column = measures.NPS_CODE
+    responses = data.responses
+    rows: list[dict] = []
+    if column not in responses.columns or responses[column].notna().sum() == 0:
+        return pd.DataFrame(columns=list(measures.RESULT_COLUMNS))
+    ids = agency_ids or sorted(responses["agency_id"].dropna().astype(str).unique())
+    for agency_id in ids:
+        agency = responses.loc[responses["agency_id"].astype(str) == agency_id]
+        waves = agency["wave"].astype(str)
+        before = agency.loc[waves == "baseline", column]
+        after = agency.loc[waves == "followup", column]
+        if after.notna().sum() == 0:
+            continue
+        d = measures.nps_diff(before, after, data.min_report_n)
+        rows.append(
+            {
+                "agency_id": agency_id,
+                "phase": PHASE,
+                "wave": "",
+                "scope": "overall",
+                "code": column,
+                "metric": "nps_diff",
+                "estimate": d.estimate,
+                "ci_low": d.ci_low,
+                "ci_high": d.ci_high,
+                "n": d.n,
+                "p_value": d.p_value,
+                "p_adj": math.nan,
+                "p_adj_method": "",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(measures.RESULT_COLUMNS))
+
+
 def impact_results(data: StudyData) -> pd.DataFrame:
-    """The impact rows of ``reports/results.csv``: follow-up levels and changes."""
-    return pd.concat([followup_levels(data), change_rows(data)], ignore_index=True)
+    """The impact rows of ``reports/results.csv``: follow-up levels, changes and NPS changes."""
+    parts = [followup_levels(data), change_rows(data), nps_change_rows(data)]
+    return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
 
 def mix_table(baseline: pd.DataFrame, followup: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
@@ -569,6 +610,79 @@ class ImpactReport:
             parts.append(views.paragraph(self._where_sentence()))
         parts.append(self._change_table(codes, "caption_change_dimensions"))
         parts.append(self._detail_table(codes, "caption_detail_dimensions"))
+        parts += self.nps_change()
+        return parts
+
+    @cached_property
+    def nps_row(self) -> pd.Series | None:
+        """This agency's ``nps_diff`` row (:func:`nps_change_rows`), None without NPS answers."""
+        rows = nps_change_rows(self.data, [self.agency_id])
+        return rows.iloc[0] if len(rows) else None
+
+    def nps_change(self) -> list[HTML]:
+        """NPS in both waves and its change (one sentence and a small table)."""
+        lang, d = self.lang, self.nps_row
+        b = self._level(measures.NPS_CODE, "baseline", "nps")
+        a = self._level(measures.NPS_CODE, "followup", "nps")
+        if d is None or b is None or a is None:
+            return []
+        if _missing(d["estimate"]):
+            return [views.paragraph(t("nps_change_suppressed", lang))]
+        sentence = t(
+            "nps_change_sentence",
+            lang,
+            before=self._fmt(b["estimate"]),
+            after=self._fmt(a["estimate"]),
+            change=self._fmt(d["estimate"], signed=True),
+            interval=i18n.fmt_interval(d["ci_low"], d["ci_high"], 0, lang),
+            p=i18n.fmt_p(d["p_value"], lang),
+        )
+
+        def cell(row: pd.Series, signed: bool = False) -> str:
+            return (
+                self._fmt(row["estimate"], 1, signed=signed)
+                + " "
+                + i18n.fmt_interval(row["ci_low"], row["ci_high"], 1, lang)
+            )
+
+        table = pd.DataFrame(
+            [
+                {
+                    t("col_item", lang): t("nps_label", lang),
+                    t("col_baseline", lang): cell(b),
+                    t("col_followup", lang): cell(a),
+                    t("col_change_ci", lang): cell(d, signed=True),
+                    "p": i18n.fmt_p(d["p_value"], lang),
+                }
+            ]
+        )
+        return [
+            views.paragraph(sentence),
+            table_html(
+                table,
+                lang,
+                caption=t("caption_nps_change", lang),
+                number_formats={c: str for c in table.columns[1:]},
+                min_report_n=self.data.min_report_n,
+            ),
+        ]
+
+    def comments(self) -> list[HTML]:
+        """Comments of both waves, side by side: masked and escaped (report.comments_html)."""
+        lang = self.lang
+        parts: list[HTML] = [views.section("q_what_say", lang)]
+        columns = []
+        for wave, frame in (("baseline", self.before()), ("followup", self.after())):
+            written = frame["comment"].dropna() if "comment" in frame.columns else pd.Series()
+            written = written[written.astype(str).str.strip() != ""]
+            shown = written.head(MAX_COMMENTS).tolist()
+            heading = t("comments_wave_heading", lang, wave=t(f"wave_{wave}", lang))
+            note = t("reading_comments", lang, shown=len(shown), total=len(written))
+            columns.append(
+                f'<div class="comments-wave"><h3>{_esc(heading)}</h3>'
+                f'<p class="reading">{_esc(note)}</p>{comments_html(shown, lang).data}</div>'
+            )
+        parts.append(HTML('<div class="comments-waves">' + "".join(columns) + "</div>"))
         return parts
 
     def _change_table(self, codes: list[str], caption_key: str) -> HTML:
@@ -1020,12 +1134,12 @@ class ImpactReport:
         ]
 
     def methods(self) -> list[HTML]:
-        """The next steps (the report's last section) and the methods note.
+        """Comments of both waves, the next steps and the methods note.
 
-        The notebook's methods cell shows both, so "What should be done next?" closes the
-        report's reading, right before the methods note.
+        The notebook's methods cell shows all three, so "What should be done next?" closes
+        the report's reading, right before the methods note.
         """
-        return self.next_steps() + self._methods_note()
+        return self.comments() + self.next_steps() + self._methods_note()
 
     def _methods_note(self) -> list[HTML]:
         keys = [

@@ -289,6 +289,61 @@ def nps(
     )
 
 
+class NpsChange(NamedTuple):
+    """Change of the NPS between two independent waves: follow-up minus baseline."""
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    se: float
+    p_value: float
+    n: int  # answers of both waves
+    suppressed: bool
+
+
+def nps_diff(
+    before: ArrayLike,
+    after: ArrayLike,
+    min_report_n: int = DEFAULT_MIN_REPORT_N,
+    confidence: float = 0.95,
+) -> NpsChange:
+    """NPS change (after minus before) of two independent samples, with a Wald interval and p.
+
+    Notes
+    -----
+    Within a wave, :math:`Var(\\widehat{NPS}) = 10^4 [p + d - (p - d)^2] / n`, with :math:`p`
+    the share of promoters (9-10) and :math:`d` of detractors (0-6), as in :func:`nps`
+    (Rocks, 2016, "Interval estimation for the 'Net Promoter Score'", The American
+    Statistician 70(4):365-372). The two waves are independent samples, so the variance of
+    the difference is the sum of the two variances:
+    :math:`se^2 = 10^4 \\{[p_1 + d_1 - (p_1 - d_1)^2]/n_1 + [p_2 + d_2 - (p_2 - d_2)^2]/n_2\\}`.
+    The interval is :math:`\\Delta \\pm z_{1-\\alpha/2}\\, se` (clipped to [-200, 200]) and
+    ``p_value`` the two-sided normal test of no change. Suppressed (NaN) when either wave
+    has fewer than ``min_report_n`` answers; ``n`` is the true number of both waves.
+    """
+    a, b = _answered(before), _answered(after)
+    n1, n2 = int(a.size), int(b.size)
+    nan = float("nan")
+    if _small_number_flags(n1, min_report_n)[0] or _small_number_flags(n2, min_report_n)[0]:
+        return NpsChange(nan, nan, nan, nan, nan, n1 + n2, True)
+    p1, d1 = float((a >= 9).mean()), float((a <= 6).mean())
+    p2, d2 = float((b >= 9).mean()), float((b <= 6).mean())
+    var = max(p1 + d1 - (p1 - d1) ** 2, 0.0) / n1 + max(p2 + d2 - (p2 - d2) ** 2, 0.0) / n2
+    se = 100 * math.sqrt(var)
+    estimate = 100 * ((p2 - d2) - (p1 - d1))
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    p_value = float(2 * stats.norm.sf(abs(estimate) / se)) if se > 0 else nan
+    return NpsChange(
+        estimate,
+        max(estimate - z * se, -200.0),
+        min(estimate + z * se, 200.0),
+        se,
+        p_value,
+        n1 + n2,
+        False,
+    )
+
+
 def cronbach_alpha(
     items_frame: pd.DataFrame,
     min_report_n: int = DEFAULT_MIN_REPORT_N,
