@@ -390,8 +390,30 @@ def test_when_lang_is_ar_then_arabic_labels_stand_right_of_the_plot(name):
     if name in ROW_CHARTS:
         assert any(_has_arabic(t.get_text()) for t in texts)
         assert all(label.get_window_extent(renderer).x0 >= axes_right - 1 for label in drawn)
-    if name != "change_heatmap":
+    if name in MIRRORED_CATEGORY_AXES:
         assert ax.xaxis_inverted()
+
+
+#: Charts whose x axis is a category order read from the reading side (the Likert scale,
+#: the weeks of the timeline): mirrored in Arabic. Every other x axis is numeric.
+MIRRORED_CATEGORY_AXES = {"likert_diverging", "likert_before_after", "activity_timeline"}
+
+
+@pytest.mark.parametrize(
+    "name", sorted(set(ALL_CHARTS) - MIRRORED_CATEGORY_AXES - {"change_heatmap"})
+)
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_when_a_chart_has_a_numeric_x_axis_then_it_increases_left_to_right_in_both_languages(
+    name, lang
+):
+    fig = ALL_CHARTS[name](lang)
+    fig.draw_without_rendering()
+    for ax in fig.axes:
+        if not ax.get_visible() or not ax.get_xticks().size:
+            continue
+        low, high = ax.get_xlim()
+        assert low < high, f"{name} ({lang}): x axis runs {low} -> {high}"
+        assert not ax.xaxis_inverted()
 
 
 @pytest.mark.parametrize("name", sorted(ALL_CHARTS))

@@ -374,8 +374,14 @@ def _title(fig: Figure, text: str | None, rtl: bool) -> None:
         fig.suptitle(text, x=0.99 if rtl else 0.01, ha="right" if rtl else "left")
 
 
-def _row_axes(ax: Axes, rtl: bool, invert_x: bool = True) -> None:
-    """Category rows: labels on the reading side, value axis growing away from them."""
+def _row_axes(ax: Axes, rtl: bool, invert_x: bool = False) -> None:
+    """Category rows: labels on the reading side (the right in Arabic).
+
+    A numeric value axis increases left to right in both languages (REPORTS.md: only labels
+    and category order mirror), so that a presenter switching languages never shows a mirror
+    image; ``invert_x`` only for an axis that is a category order read from the reading
+    side (the Likert scale, disagree to agree; the weeks of the activity timeline).
+    """
     ax.spines["left"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.tick_params(axis="y", length=0, pad=6)
@@ -387,13 +393,12 @@ def _row_axes(ax: Axes, rtl: bool, invert_x: bool = True) -> None:
 
 
 def _scatter_axes(ax: Axes, rtl: bool) -> None:
-    """Two numeric axes: Arabic puts the y axis on the right and runs x right to left."""
+    """Two numeric axes: Arabic puts the y axis on the right; x increases left to right."""
     if rtl:
         ax.spines["left"].set_visible(False)
         ax.spines["right"].set_visible(True)
         ax.yaxis.tick_right()
         ax.yaxis.set_label_position("right")
-        ax.invert_xaxis()
 
 
 def _set_row_ticks(ax: Axes, y: np.ndarray, texts: Sequence[str], bold: Sequence[bool]) -> None:
@@ -747,7 +752,7 @@ def _draw_likert(
             ax.axhline(y_all[i] + 0.5, color=GRID_COLOUR, linewidth=0.8, zorder=0)
     ax.set_ylim(y_all[-1] - 0.6, 0.6)
     _set_row_ticks(ax, y_all, [r.text for r in rows], [r.heading for r in rows])
-    _row_axes(ax, rtl)
+    _row_axes(ax, rtl, invert_x=True)
     ax.set_xlabel(lab["percent"])
     scale_labels = scale_labels or {}
     texts = [str(scale_labels.get(c, scale_labels.get(str(c), c))) for c in codes]
@@ -1968,7 +1973,7 @@ def activity_timeline(
         )
         ax.xaxis.grid(True)
         ax.set_axisbelow(True)
-        _row_axes(ax, rtl)
+        _row_axes(ax, rtl, invert_x=True)
         handles, legend_texts = [], []
         if counted.any():
             steps = _size_steps(largest)
