@@ -387,3 +387,11 @@ def test_when_the_impact_report_shows_comments_then_follow_up_ones_are_masked_be
     assert "Baseline comments" in html and "Follow-up comments" in html
     assert html.count('<ul class="comments">') + html.count('class="no-comments"') == 2
     assert "@" not in html  # e-mail addresses masked
+
+
+def test_when_mix_differences_are_shown_then_they_carry_plus_or_a_true_minus():
+    from analysis.impact import signed_minus
+
+    assert signed_minus(3.24) == "+3.2"
+    assert signed_minus(-3.24) == "\u22123.2"
+    assert signed_minus(0.01) == "0.0"

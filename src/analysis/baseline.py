@@ -522,8 +522,20 @@ class BaselineReport:
                     for lo, hi in zip(gaps["ci_low"], gaps["ci_high"], strict=True)
                 ],
                 t("col_gap", lang): gaps["gap"].to_numpy(),
+                # One test per segment: its p on the segment's first row only, so that it
+                # does not read as if each group's gap were tested on its own.
                 t("col_p_adj", lang): [
-                    i18n.fmt_p(p) if not _missing(p) else i18n.MISSING for p in gaps["p_adj"]
+                    ""
+                    if i and seg == prev
+                    else (i18n.fmt_p(p) if not _missing(p) else i18n.MISSING)
+                    for i, (seg, prev, p) in enumerate(
+                        zip(
+                            chart["segment"],
+                            [None, *chart["segment"].iloc[:-1]],
+                            gaps["p_adj"],
+                            strict=True,
+                        )
+                    )
                 ],
                 t("col_n", lang): gaps["n"].astype(int).to_numpy(),
             }

@@ -197,6 +197,13 @@ def impact_results(data: StudyData) -> pd.DataFrame:
     return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
 
+def signed_minus(value: float, decimals: int = 1) -> str:
+    """A difference with its sign: ``+3.2``, ``\u22123.2`` (true minus, U+2212), ``0.0``."""
+    if _missing(value):
+        return i18n.MISSING
+    return i18n.fmt_num(value, decimals, "en", signed=True).replace("-", "\u2212")
+
+
 def mix_table(baseline: pd.DataFrame, followup: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
     """Share of each segment group in both waves, with a chi-square test per segment.
 
@@ -892,9 +899,20 @@ class ImpactReport:
                 ],
                 t("col_share_baseline", lang): mix["baseline_pct"].to_numpy(),
                 t("col_share_followup", lang): mix["followup_pct"].to_numpy(),
-                t("col_diff_pp", lang): mix["diff_pp"].to_numpy(),
+                t("col_diff_pp", lang): [signed_minus(v, 1) for v in mix["diff_pp"]],
+                # One chi-square test per segment: its p on the segment's first row only.
                 t("col_p", lang): [
-                    i18n.fmt_p(p) if not _missing(p) else i18n.MISSING for p in mix["p_value"]
+                    ""
+                    if i and seg == prev
+                    else (i18n.fmt_p(p) if not _missing(p) else i18n.MISSING)
+                    for i, (seg, prev, p) in enumerate(
+                        zip(
+                            mix["segment"],
+                            [None, *mix["segment"].iloc[:-1]],
+                            mix["p_value"],
+                            strict=True,
+                        )
+                    )
                 ],
             }
         )
@@ -906,7 +924,7 @@ class ImpactReport:
                 number_formats={
                     t("col_share_baseline", lang): 1,
                     t("col_share_followup", lang): 1,
-                    t("col_diff_pp", lang): 1,
+                    t("col_diff_pp", lang): str,
                 },
             )
         )
