@@ -708,3 +708,33 @@ def test_when_timeline_is_drawn_then_activities_sit_on_their_rows_and_windows_ar
     assert len(shaded) == 2
     assert {"Baseline", "Follow-up"} <= {t.get_text() for t in ax.texts}
     assert fig.legends[0].get_texts()[-1].get_text() == "not recorded"
+
+
+def test_when_an_arabic_likert_chart_is_drawn_then_row_labels_start_at_one_edge_inside_it():
+    dist = pd.DataFrame(
+        {
+            "label": [
+                "كان من السهل الوصول إلى المعلومات التي احتجتها عن الخدمة",
+                "عاملني الموظفون بلباقة واحترام",
+            ],
+            1: [10, 5],
+            2: [10, 5],
+            3: [20, 10],
+            4: [30, 40],
+            5: [30, 40],
+        }
+    )
+    fig = plots.likert_diverging(dist, "ar")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    boxes = [
+        t.label2.get_window_extent(renderer)
+        for t in ax.yaxis.get_major_ticks()
+        if t.label2.get_text()
+    ]
+    assert len(boxes) == 2
+    # Right-aligned at the reading edge, a short label as far right as a long one...
+    assert abs(boxes[0].x1 - boxes[1].x1) < 1.0
+    # ...and nothing past the figure's edge (the first letter of a long label was clipped).
+    assert max(b.x1 for b in boxes) <= fig.bbox.x1 + 0.5

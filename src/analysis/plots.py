@@ -390,6 +390,25 @@ def _row_axes(ax: Axes, rtl: bool, invert_x: bool = False) -> None:
         ax.yaxis.set_label_position("right")
         if invert_x:
             ax.invert_xaxis()
+        _flush_right_labels(ax)
+
+
+def _flush_right_labels(ax: Axes) -> None:
+    """Arabic row labels right-aligned at one edge, where an Arabic reader starts a line.
+
+    Labels on the right of the axes are anchored at their left end (next to the bars), so
+    short and long labels would start at different places and a long one could run to the
+    figure's edge. They are anchored at their right end instead, the pad being the widest
+    label, so that every label begins at the same reading edge.
+    """
+    labels = [t.label2 for t in ax.yaxis.get_major_ticks() if t.label2.get_text()]
+    if not labels:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    widest = max(label.get_window_extent(renderer).width for label in labels)
+    ax.tick_params(axis="y", pad=6 + widest * 72 / ax.figure.dpi)
+    for label in labels:
+        label.set_horizontalalignment("right")
 
 
 def _scatter_axes(ax: Axes, rtl: bool) -> None:
@@ -1366,15 +1385,16 @@ def dumbbell(
         values = np.concatenate([b_lo[shown], b_hi[shown], a_lo[shown], a_hi[shown]])
         limits = _nice_limits(values, step=10)
         ax.set_xlim(*limits)
-        # The change is written past whichever end lies further along the axis.
+        # The change is written past whichever end lies further along the axis: to its
+        # right in both languages, since the axis increases left to right in both.
         for i in np.flatnonzero(shown):
             far = max(after[i], before[i], a_hi[i], b_hi[i])
             ax.annotate(
                 _fmt(diff[i], 0, signed=True),
                 (far, y[i]),
-                xytext=(_offset(rtl, 6), 0),
+                xytext=(6, 0),
                 textcoords="offset points",
-                ha="right" if rtl else "left",
+                ha="left",
                 va="center",
                 fontsize=8.5,
                 color=kind_colour[kinds[i]],
