@@ -21,7 +21,7 @@ def test_when_a_command_fails_unexpectedly_then_one_line_and_a_log_next_to_its_o
     monkeypatch.setattr(analysis.validate, "run_validate", broken)
     study = tmp_path / "study" / "raw"
     study.mkdir(parents=True)
-    assert cli.main(["validate", "--data", str(study)]) == 2
+    assert cli.main(["validate", "--data", str(study)]) == 1
     err = capsys.readouterr().err.splitlines()
     log = tmp_path / "study" / "processed" / cli.ERROR_LOG
     assert err == [f"error: ZeroDivisionError: division by zero second line (details in {log})"]

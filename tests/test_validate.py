@@ -576,3 +576,20 @@ def test_when_one_item_of_study_yml_is_broken_then_data_problems_are_listed_in_t
     assert 'surveys/baseline.csv:2:q2: "7": expected a scale code 1-5' in "\n".join(lines)
     # REQ's mention in its dimension follows from its own problem: not a second one.
     assert not any("dimensions" in line for line in lines), lines
+
+
+def test_when_respondent_ids_are_e_mails_or_phones_then_each_is_a_problem_long_numbers_are_not(
+    tmp_path,
+):
+    from study_builder import BASELINE, with_cell
+
+    rows = with_cell(
+        with_cell(BASELINE, 0, response_id="u3@gmail.com"), 1, response_id="0501234567"
+    )
+    rows = with_cell(rows, 2, response_id="114587321234")  # a SurveyMonkey-like id: kept
+    lines = [p.line() for p in load_study(make_study(tmp_path, baseline=rows)).problems]
+    assert [line.split(": expected")[0] for line in lines] == [
+        'surveys/baseline.csv:2:response_id: "u3@gmail.com"',
+        'surveys/baseline.csv:3:response_id: "0501234567"',
+    ]
+    assert "not an e-mail address, phone number or national id" in lines[0]

@@ -185,7 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         from analysis.io import escape_invisible
 
         print(escape_invisible(f"error: {one_line(error)} ({where})"), file=sys.stderr)
-        return 1 if args.command == "build" else 2
+        # Bad input is always reported as problems (exit 2) before this point: what reaches
+        # here is the machine (a full disk, a folder that cannot be written) or a bug.
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -50,7 +50,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.io import Problem, cell_text, match_key, western_digits
+from analysis.io import Problem, cell_text, match_key, parse_number, western_digits
 
 #: The value of ``waves.<wave>.format`` for a file that is already one header row of plain values.
 PLAIN = "plain"
@@ -498,11 +498,45 @@ class Derived:
     warnings: list[str] = field(default_factory=list)
 
 
+#: How a timestamp looks in each order, for problem lines.
+_EXAMPLE_STAMP = {
+    "iso": "2025-01-05 09:30:00",
+    "mdy": "01/05/2025 09:30:00 AM",
+    "dmy": "05/01/2025 09:30:00",
+}
+
+
+_ORDER_WORDS = {"dmy": "day/month/year", "mdy": "month/day/year"}
+
+
+def _order_by_fieldwork(
+    values: Sequence[str], fieldwork: tuple[dt.date, dt.date] | None
+) -> tuple[str, str]:
+    """The order (``dmy`` or ``mdy``) that puts more timestamps inside the fieldwork window.
+
+    For exports whose timestamps cannot tell the two apart by themselves (every day of the
+    fieldwork on the 1st to 12th of a month): the wave's fieldwork says which reading is the
+    survey's. Day first when there is no window or it does not decide.
+    """
+    if fieldwork is None:
+        return "dmy", "(day first, the Saudi custom; give the wave a fieldwork window to check)"
+    inside = {}
+    for order in ("dmy", "mdy"):
+        days = [parse_timestamp(v, order) for v in values if v]
+        inside[order] = sum(1 for d in days if d and fieldwork[0] <= d.date() <= fieldwork[1])
+    if inside["mdy"] > inside["dmy"]:
+        return "mdy", "(the reading that falls inside the wave's fieldwork window)"
+    if inside["dmy"] > inside["mdy"]:
+        return "dmy", "(the reading that falls inside the wave's fieldwork window)"
+    return "dmy", "(day first; the fieldwork window does not decide)"
+
+
 def derive_fields(
     platform: Platform,
     frame: pd.DataFrame,
     source_file: str,
     named: dict[str, str | None],
+    fieldwork: tuple[dt.date, dt.date] | None = None,
 ) -> Derived:
     """Standard fields from a platform's metadata columns, as extra text columns of ``frame``.
 
@@ -515,6 +549,8 @@ def derive_fields(
     named : dict
         Tidy field -> the raw column study.yml names for it, or None. A field study.yml
         names is read from that column as in a plain file; the others come from metadata.
+    fieldwork : (date, date), optional
+        The wave's fieldwork window: decides day/month order where the values cannot.
 
     Returns
     -------
@@ -566,7 +602,15 @@ def derive_fields(
                     "timestamps written one way: some are day/month/year and others month/day/year",
                 )
             )
-        order = inferred if inferred in ("dmy", "mdy") else "dmy"
+        if inferred in ("dmy", "mdy"):
+            order = inferred
+        else:
+            order, reason = _order_by_fieldwork(seen, fieldwork)
+            if inferred is None and any(seen):
+                warnings.append(
+                    f"{source_file}: no timestamp of {start} tells day/month from month/day "
+                    f"(every part is 12 or less): read as {_ORDER_WORDS[order]} {reason}"
+                )
 
     def stamps(column: str) -> list[dt.datetime | None]:
         out = []
@@ -579,7 +623,7 @@ def derive_fields(
                         int(row),
                         column,
                         text,
-                        f"a {platform.title} timestamp (e.g. 2025-01-05 09:30:00)",
+                        f"a {platform.title} timestamp (e.g. {_EXAMPLE_STAMP[order]})",
                     )
                 )
             out.append(value)
@@ -600,6 +644,18 @@ def derive_fields(
                 for s, e in zip(starts, ends, strict=True)
             ]
             defaults["duration_s"] = DERIVED["duration_s"]
+            for row, s_, e_ in zip(frame.index, starts, ends, strict=True):
+                if s_ and e_ and e_ < s_:
+                    problems.append(
+                        Problem(
+                            source_file,
+                            int(row),
+                            end,
+                            frame.at[row, end],
+                            f"an end time on or after the start time ({start}: "
+                            f"{frame.at[row, start]})",
+                        )
+                    )
 
     flags, flag_problems = _flags(platform, frame, headers, source_file)
     problems += flag_problems
@@ -650,15 +706,15 @@ def _flags(
                         "Finished as 1 or 0 (True or False)",
                     )
                 )
-        if not flag and progress is not None:
+        if progress is not None:
             text = western_digits(cell_text(frame.at[row, progress]))
-            try:
-                if text and float(text) < 100:
-                    flag = "incomplete"
-            except ValueError:
+            value = parse_number(text) if text else None
+            if text and (value is None or not 0 <= value <= 100):
                 problems.append(
                     Problem(source_file, int(row), progress, text, "a Progress of 0-100")
                 )
+            elif not flag and value is not None and value < 100:
+                flag = "incomplete"
         flags[position] = flag
     return flags, problems
 
@@ -748,7 +804,12 @@ class Adapted:
     quiet: set[str]
 
 
-def adapt_table(platform: Platform, table: Any, named: dict[str, str | None]) -> Adapted:
+def adapt_table(
+    platform: Platform,
+    table: Any,
+    named: dict[str, str | None],
+    fieldwork: tuple[dt.date, dt.date] | None = None,
+) -> Adapted:
     """Turn a raw table read from ``platform``'s export into one :mod:`analysis.validate` maps.
 
     Parameters
@@ -793,7 +854,7 @@ def adapt_table(platform: Platform, table: Any, named: dict[str, str | None]) ->
                 "was read with the wrong separator (export it again with ';' or ',')",
             )
         ]
-    derived = derive_fields(platform, frame, table.source_file, named)
+    derived = derive_fields(platform, frame, table.source_file, named, fieldwork)
     if not wrong_separator:
         problems += derived.problems
     personal = personal_columns(platform, headers)

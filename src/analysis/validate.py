@@ -899,7 +899,8 @@ def read_responses(
         defaults: dict[str, str] = {}
         quiet: set[str] = set()
         if platform is not None and not table.frame.columns.empty:
-            adapted = adapt_table(platform, table, _named_fields(study))
+            fieldwork = study.waves_by_name[names[0]].fieldwork
+            adapted = adapt_table(platform, table, _named_fields(study), fieldwork)
             table, defaults, quiet = adapted.table, adapted.defaults, adapted.quiet
             if adapted.personal and personal is not None:
                 personal[name] = adapted.personal
@@ -914,6 +915,8 @@ def read_responses(
         mapped, raw_cells, table_problems, table_warnings = map_table(
             table, study, agency_ids or [], names, defaults, quiet
         )
+        if "respondent" not in defaults:  # a platform's own response ids are never personal
+            table_problems += personal_id_problems(mapped, study.columns.respondent or "")
         problems += table_problems
         warnings += table_warnings
         frames.append(mapped)
@@ -935,6 +938,45 @@ def read_responses(
         if (p.file, p.row, p.column) not in parsed_badly
     ]
     return responses, problems, warnings
+
+
+#: What a respondent id holding personal data may look like: an @, or nine digits or more
+#: (a phone or national id, perhaps with separators). Confirmed by analysis.privacy.
+_MAYBE_PERSONAL = r"@|\(at\)|\[at\]|(?:\d[\s\-./]?){9,}"
+
+
+def personal_id_problems(responses: pd.DataFrame, column: str) -> list[Problem]:
+    """Respondent ids that are e-mail addresses, phone numbers or national ids: problems.
+
+    An id is copied into every processed table and into ``excluded.csv`` (it is how a row
+    is traced back), so it must not be personal data: a form that uses "your e-mail" or a
+    mobile number as its id must be given another id (the platform's response id, a
+    questionnaire number). Checked with the reports' own masking rules
+    (:func:`analysis.privacy.mask_pii`), on the few ids that could hold such data.
+    """
+    from analysis.i18n import t
+    from analysis.privacy import mask_pii
+
+    personal = [t(key, "en") for key in ("mask_phone", "mask_national_id", "mask_email")]
+    ids = responses["respondent"].astype("string")
+    candidates = ids.str.contains(_MAYBE_PERSONAL, regex=True, na=False)
+    problems = []
+    for index in np.flatnonzero(candidates.to_numpy()):
+        value = str(ids.iat[index])
+        # "[number]" is a long number, not personal data: a platform id may be 12 digits.
+        if any(token in mask_pii(value, "en") for token in personal):
+            problems.append(
+                Problem(
+                    str(responses["source_file"].iat[index]),
+                    int(responses["source_row"].iat[index]),
+                    column,
+                    value,
+                    "a respondent id that is not an e-mail address, phone number or national id "
+                    "(ids are copied into processed/ and excluded.csv: use the platform's "
+                    "response id or a questionnaire number)",
+                )
+            )
+    return problems
 
 
 def coverage_warnings(
@@ -1156,6 +1198,10 @@ def load_study(study_dir: Path) -> Ingested:
     )
     problems += intervention_problems
     warnings += intervention_warnings
+    # One setting read for every file (ANALYSIS_MAX_FILE_MB) must not be listed per file.
+    problems = list(
+        {(p.file, p.row, p.column, repr(p.value), p.expected): p for p in problems}.values()
+    )
     return Ingested(study, agencies, responses, problems, warnings, interventions, personal)
 
 
