@@ -171,6 +171,8 @@ class RawTable:
     warnings: list[str] = field(default_factory=list)
     #: SPSS value labels: raw column -> code as text (``"5"``) -> label text; empty elsewhere.
     value_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: SPSS user-missing codes found in the data, by raw column (as text: ``"9"``).
+    user_missing: dict[str, list[str]] = field(default_factory=dict)
     #: Other names of columns (a platform export's question text): match_key(alias) -> header.
     aliases: dict[str, str] = field(default_factory=dict)
 
@@ -1422,6 +1424,7 @@ def read_sav(path: Path, source_file: str | None = None) -> RawTable:
     except Exception as error:  # pyreadstat raises its own ReadstatError for corrupt files
         return _unreadable(source_file, f"not a valid SPSS .sav file: {error}")
     warnings = []
+    missing_codes: dict[str, list[str]] = {}
     for column, ranges in (meta.missing_ranges or {}).items():
         if column not in frame.columns:
             continue
@@ -1447,6 +1450,9 @@ def read_sav(path: Path, source_file: str | None = None) -> RawTable:
                 f"user-missing code(s) {codes}{shown} read as missing"
             )
             frame[column] = values.astype(object).where(~is_missing, None)
+            missing_codes[str(column)] = [
+                cell_text(code) for code in sorted(values[is_missing].unique(), key=str)
+            ]
     header = [str(c) for c in frame.columns]
     rows = [(1, header)]
     rows += [
@@ -1459,6 +1465,7 @@ def read_sav(path: Path, source_file: str | None = None) -> RawTable:
         str(column): {cell_text(code): cell_text(label) for code, label in labels.items()}
         for column, labels in (meta.variable_value_labels or {}).items()
     }
+    table.user_missing = missing_codes
     return table
 
 

@@ -518,6 +518,10 @@ def map_table(
     specs = field_specs(study, agency_ids, waves_of_source, defaults)
     headers = [str(c) for c in raw.columns]
     found: dict[str, str] = {}
+    glued = _glued_header(headers, [spec.raw for spec in specs if spec.raw])
+    if glued is not None:  # every "missing column" would follow from this one problem
+        problems.append(Problem(table.source_file, 1, None, glued[0], glued[1]))
+        specs = []
     for spec in specs:
         header = _find_column(headers, spec.raw, table.aliases)
         if header is None and spec.raw is None:
@@ -589,6 +593,26 @@ def map_table(
     result = pd.DataFrame(out, columns=template.columns)
     cells_frame = pd.DataFrame(raw_cells, index=result.index)
     return result, cells_frame, problems, warnings
+
+
+def _glued_header(headers: Sequence[str], wanted: Sequence[str]) -> tuple[str, str] | None:
+    """A header read as one column holding the names study.yml asks for: the wrong separator.
+
+    The readers split on ``,``, ``;`` or tab; a file separated by ``|`` (or saved with
+    another separator) arrives as one column named ``response_id|agency_id|...``.
+    """
+    if len(headers) != 1 or not wanted:
+        return None
+    inside = [w for w in wanted if w in headers[0] and w != headers[0]]
+    if len(inside) < 2:
+        return None
+    separator = next((c for c in headers[0] if not c.isalnum() and c not in " _-"), "?")
+    return (
+        headers[0],
+        f"columns separated by ',', ';' or a tab: this header is one column holding "
+        f"{len(inside)} names study.yml asks for, so the file is separated by '{separator}' "
+        "(save it again as CSV)",
+    )
 
 
 def _absent(dtype: Any, n_rows: int) -> Any:
@@ -729,7 +753,7 @@ def _raw_header(table: RawTable, wanted: str) -> str | None:
 
 
 def spss_label_problems(table: RawTable, study: Study) -> list[Problem]:
-    """Value labels of an SPSS file that contradict the codebook, one problem each.
+    """Value labels and missing codes of an SPSS file that contradict the codebook.
 
     The file is read by its codes, so labels change no answer; they are checked instead:
 
@@ -745,6 +769,23 @@ def spss_label_problems(table: RawTable, study: Study) -> list[Problem]:
     scale_codes = scale_label_codes(study)
     for code, item in study.items.items():
         header = _raw_header(table, item.column)
+        answers = [
+            value
+            for value in table.user_missing.get(header or "", [])
+            if parse_number(value) in study.scale.codes
+        ]
+        if answers:  # "missing" that is a real answer on the scale would vanish unseen
+            problems.append(
+                Problem(
+                    table.source_file,
+                    1,
+                    header,
+                    ", ".join(answers),
+                    f"SPSS user-missing codes outside the scale {study.scale.min}-"
+                    f"{study.scale.max} of item {code}: these are answers (remove them from "
+                    "the variable's missing values in SPSS)",
+                )
+            )
         labels = table.value_labels.get(header or "", {})
         by_label: dict[str, list[str]] = {}
         for value, label in labels.items():
@@ -909,7 +950,7 @@ def read_responses(
         warnings += table.warnings
         if table.frame.columns.empty:
             continue
-        if table.value_labels:
+        if table.value_labels or table.user_missing:
             problems += spss_label_problems(table, study)
             table = with_labels_for_text_mappings(table, study)
         mapped, raw_cells, table_problems, table_warnings = map_table(
