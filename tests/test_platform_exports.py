@@ -256,3 +256,28 @@ def test_when_a_kobo_export_is_read_with_the_wrong_separator_then_one_line_says_
 
     err = _problem_lines(_copy_with(source, tmp_path, edit), capsys)
     assert any("read with the wrong separator" in line for line in err), err
+
+
+def test_when_a_qualtrics_export_is_in_the_legacy_layout_then_it_reads_the_same(
+    qualtrics, tmp_path
+):
+    """Legacy exporter: V1, V2... on row 1 for the metadata, their names on row 2."""
+
+    def edit(root: Path) -> None:
+        def legacy(rows):
+            names, texts = rows[0], rows[1]
+            meta = names.index("agency_id")  # the metadata columns come first
+            row1 = [f"V{i + 1}" for i in range(meta)] + names[meta:]
+            row2 = names[:meta] + texts[meta:]
+            row2[names.index("ResponseId")] = "ResponseID"
+            return [row1, row2, *rows[3:]]
+
+        _rewrite_csv(root / "surveys" / "baseline_qualtrics.csv", legacy)
+
+    study_dir = _copy_with(qualtrics, tmp_path, edit)
+    ours, theirs = prepare_study(study_dir), prepare_study(qualtrics)
+    items = list(ours.study.items)
+    pd.testing.assert_frame_equal(
+        _answers(ours.analysed, items), _answers(theirs.analysed, items), check_dtype=False
+    )
+    assert ours.ledger.equals(theirs.ledger)

@@ -124,6 +124,8 @@ PLATFORMS: dict[str, Platform] = {
             "LocationLongitude",
             "ExternalReference",
             "ExternalDataReference",
+            "Name",  # legacy exports: the recipient's name and e-mail
+            "EmailAddress",
         ),
         required=("ResponseId", "Finished"),
     ),
@@ -781,6 +783,15 @@ _METADATA = {
 }
 
 
+def _is_legacy_qualtrics(frame: pd.DataFrame, headers: Sequence[str]) -> bool:
+    """A Qualtrics legacy export: ``V1``, ``V2`` ... on row 1, ``ResponseID`` under one on row 2."""
+    first = frame.iloc[0]
+    return "V1" in headers and any(
+        re.fullmatch(r"V\d+", h) and match_key(first[h]) == match_key("ResponseID")
+        for h in headers
+    )
+
+
 @dataclass
 class Adapted:
     """A platform export's table made ready for mapping.
@@ -826,7 +837,18 @@ def adapt_table(
     headers = [str(c) for c in frame.columns]
     problems = list(table.problems)
     aliases = dict(table.aliases)
-    if platform.key == "qualtrics" and len(frame):
+    if platform.key == "qualtrics" and len(frame) and _is_legacy_qualtrics(frame, headers):
+        # The legacy exporter names its metadata V1, V2... on row 1 and gives the real names
+        # (ResponseID, StartDate...) on row 2, above the question text of the questions.
+        second = {h: str(frame.iloc[0][h]) for h in headers}
+        renamed = {h: second[h] for h in headers if re.fullmatch(r"V\d+", h) and second[h]}
+        for h in headers:
+            if h not in renamed:
+                _add_alias(aliases, second[h], h)
+        aliases = {k: renamed.get(v, v) for k, v in aliases.items() if v is not None}
+        frame = frame.iloc[1:].rename(columns=renamed)
+        headers = [str(c) for c in frame.columns]
+    elif platform.key == "qualtrics" and len(frame):
         head = [(1, headers)] + [
             (int(row), [str(frame.at[row, c]) for c in headers]) for row in frame.index[:2]
         ]
