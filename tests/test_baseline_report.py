@@ -164,7 +164,10 @@ def test_when_the_headline_is_read_then_it_equals_the_results_table(built_baseli
             & (results["scope"] == "outcome")
         ].iloc[0]
         html = (reports / agency / "baseline.en.html").read_text(encoding="utf-8")
-        found = re.search(r"Overall satisfaction is (\d+) of 100 \[(\d+), (\d+)\]", html)
+        # The interval is one isolated left-to-right run (U+2066 ... U+2069), never broken.
+        found = re.search(
+            r"Overall satisfaction is (\d+) of 100 \u2066?\[(\d+),\s(\d+)\]\u2069?", html
+        )
         assert found, "headline sentence missing"
         shown = [int(x) for x in found.groups()]
         expected = [row["estimate"], row["ci_low"], row["ci_high"]]

@@ -291,7 +291,10 @@ def test_when_the_pooled_effect_is_read_then_it_equals_the_results_table(built_r
     results = pd.read_csv(reports / "results.csv", encoding="utf-8-sig", dtype={"agency_id": str})
     row = results.loc[(results["agency_id"] == "ALL") & (results["metric"] == "pooled_g")].iloc[0]
     page = html.unescape((reports / "regional.en.html").read_text(encoding="utf-8"))
-    found = re.search(r"pooled effect is g = \+?(-?[\d.]+) \[(-?[\d.]+), (-?[\d.]+)\]", page)
+    found = re.search(
+        r"pooled effect is g = \u2066?\+?(-?[\d.]+)\u2069? \u2066?\[(-?[\d.]+),\s(-?[\d.]+)\]",
+        page,
+    )
     assert found, "pooled-effect sentence missing"
     shown = [float(x) for x in found.groups()]
     expected = [row["estimate"], row["ci_low"], row["ci_high"]]
