@@ -498,3 +498,21 @@ def test_when_prepared_tables_are_written_twice_with_hostile_text_then_bytes_are
     assert first == second
     # The in-memory tables are not changed by writing them.
     assert prepared.excluded["respondent"].tolist()[1] == '=HYPERLINK("http://x","y")'
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("iqama 2 1 2 3 4 5 6 7 8 9", "iqama [ID number]"),
+        ("n.id 1 0 2 3 4 5 6 7 8 9", "n.id [ID number]"),
+        ("ID 10 23 45 67 89", "ID [ID number]"),
+        ("whatsapp: 5 0 1 2 3 4 5 6 7", "whatsapp: [phone number]"),
+        ("scores 1 2 3 4 5 6 7 8 9 10", "scores 1 2 3 4 5 6 7 8 9 10"),
+        ("0 1 2 3 4 5 6 7 8 9 10", "0 1 2 3 4 5 6 7 8 9 10"),
+        ("1 2 3 4 5 6 7 8 9 0", "1 2 3 4 5 6 7 8 9 0"),
+    ],
+)
+def test_when_an_id_or_mobile_is_written_a_digit_at_a_time_then_it_is_masked_a_scale_is_not(
+    text, masked
+):
+    assert mask_pii(text) == masked

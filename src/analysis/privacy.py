@@ -205,6 +205,29 @@ _PHONE_SA = re.compile(
     r"|800\d{7}|9200\d{5}"  # toll-free and unified numbers
 )
 _NATIONAL_ID = re.compile(r"[12]\d{9}")
+#: A Saudi mobile written without its trunk 0.
+_MOBILE_NO_ZERO = re.compile(r"5\d{8}")
+
+
+def _counts_up(digits: str) -> bool:
+    """Whether the digits only count up ("1 2 3 4 5 6 7 8 9 0", "2 3 ... 9 10"): a scale.
+
+    Either every digit is one more than the last (mod 10), or the digits are whole numbers
+    counted one by one and written side by side (2, 3, ..., 10 gives "2345678910").
+    """
+    steps = [(int(b) - int(a)) % 10 for a, b in itertools.pairwise(digits)]
+    if all(step == 1 for step in steps):
+        return True
+    for start in range(10):
+        counted, number = "", start
+        while len(counted) < len(digits):
+            counted += str(number)
+            number += 1
+        if counted == digits:
+            return True
+    return False
+
+
 #: Digits that can start a phone number written one or two digits at a time: a mobile or an
 #: international number ("0 1 2 3 4 5 6 7 8 9" is a rating scale, not a landline).
 _SPACED_PHONE_START = ("05", "00", "966")
@@ -241,6 +264,17 @@ def _strong_kind(
     digits each; ``listed``: a list separator (comma and space) stands between two groups.
     """
     spaced_phone = digits.startswith(_SPACED_PHONE_START) or (pairs and digits[:2] == "01")
+    # Written a digit or two at a time, an id or a mobile without its 0 ("2 1 2 3 4 5 6 7
+    # 8 9", "5 0 1 2 3 4 5 6 7") is still one, unless the digits only count up (a scale).
+    spaced_id = (
+        tiny
+        and not listed
+        and (_NATIONAL_ID.fullmatch(digits) or _MOBILE_NO_ZERO.fullmatch(digits))
+        and not _counts_up(digits)
+        and len(set(digits)) >= 4  # "5 5 5 5 ..." is a row of ratings, not a number
+    )
+    if spaced_id:
+        return "mask_national_id" if _NATIONAL_ID.fullmatch(digits) else "mask_phone"
     if tiny and (listed or not (plus or spaced_phone)):
         # One or two digits at a time: a phone only if it starts like one, else a list of
         # scores ("0 1 2 3 4 5 6 7 8 9 10" holds ten digits starting with 2, but no id, and
@@ -312,6 +346,7 @@ def _strong_groups(groups: list[str], gaps: list[str], plus: bool) -> list[tuple
                 big_before[last + 1] > big_before[i]
                 or plus_here
                 or head.startswith((*_SPACED_PHONE_START, "01"))
+                or head[0] in "125"  # an id or a mobile without its 0, spaced out
             )
         )
         if possible:
