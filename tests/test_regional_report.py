@@ -345,3 +345,23 @@ def test_when_the_demo_did_is_written_then_it_names_welch_the_randomisation_and_
     assert "comparison agencies are the control" in methods
     table = " ".join(part.data for part in report.did_section())
     assert "agency fixed effects" in table and "randomisation test" in table
+
+
+def test_when_the_study_sets_minimum_standards_then_the_portal_lists_agencies_below_them(
+    small_data, tmp_path
+):
+    from dataclasses import replace
+
+    from analysis.portal import portal_html
+    from analysis.regional import below_standard
+
+    dimension = next(iter(small_data.study.dimensions))
+    thresholds = small_data.study.thresholds.model_copy(update={"standards": {dimension: 99}})
+    study = small_data.study.model_copy(update={"thresholds": thresholds})
+    data = replace(small_data, study=study)
+    below = below_standard(data)
+    assert not below.empty  # 99 of 100 is out of every agency's reach
+    page = portal_html(data, tmp_path)
+    assert page.count('class="below-standard"') == len(study.languages)
+    for agency_id in below["agency_id"].unique():
+        assert html.escape(data.agency_name(agency_id, "en")) in page

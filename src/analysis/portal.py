@@ -159,7 +159,14 @@ def league_section(data: StudyData, lang: str = "en") -> list[str]:
         f'<table class="league"><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
-    return [f"<h2>{_e(t('portal_league', lang))}</h2>", _wrap(table, t("portal_league", lang))]
+    out = [f"<h2>{_e(t('portal_league', lang))}</h2>", _wrap(table, t("portal_league", lang))]
+    # The forum's list of agencies under a minimum standard (thresholds.standards), if set.
+    from analysis.regional import RegionalReport
+
+    below = RegionalReport(data, lang).below_standard_sentence()
+    if below:
+        out.append(f'<p class="below-standard">{_e(below)}</p>')
+    return out
 
 
 _VERDICT_KEYS = {
