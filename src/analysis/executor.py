@@ -211,6 +211,23 @@ class _TrackingKernelManager(AsyncKernelManager):
                 kc.stop_channels()
 
 
+#: A Unix socket path holds at most 107 bytes; the kernel's sockets are named
+#: ``<dir>/analysis-kernel-XXXXXXXX/kernel-N``, so the base folder must be short.
+_MAX_SOCKET_BASE = 64
+
+
+def _socket_base() -> str | None:
+    """Where the kernel's socket folder goes: the temp folder, or /tmp when that is too long.
+
+    A deep ``TMPDIR`` (a CI job's, a test's) would make the socket path too long for the
+    system ("File name too long") and no kernel could start.
+    """
+    base = tempfile.gettempdir()
+    if len(base.encode()) <= _MAX_SOCKET_BASE:
+        return None
+    return "/tmp" if os.access("/tmp", os.W_OK) else None
+
+
 def _kill_process(pid: int) -> None:
     """Kill a kernel and anything it started, at once.
 
@@ -431,7 +448,7 @@ class WarmKernel:
         # IPC sockets in a private folder instead of TCP on localhost: no port races between
         # parallel kernels, nothing reachable from the network, and no "Kernel is running
         # over TCP without encryption" warning from ipykernel on every start.
-        self._socket_dir = tempfile.mkdtemp(prefix="analysis-kernel-")
+        self._socket_dir = tempfile.mkdtemp(prefix="analysis-kernel-", dir=_socket_base())
         km = _TrackingKernelManager(
             kernel_name=self.kernel_name,
             transport="ipc",
