@@ -787,8 +787,7 @@ def _is_legacy_qualtrics(frame: pd.DataFrame, headers: Sequence[str]) -> bool:
     """A Qualtrics legacy export: ``V1``, ``V2`` ... on row 1, ``ResponseID`` under one on row 2."""
     first = frame.iloc[0]
     return "V1" in headers and any(
-        re.fullmatch(r"V\d+", h) and match_key(first[h]) == match_key("ResponseID")
-        for h in headers
+        re.fullmatch(r"V\d+", h) and match_key(first[h]) == match_key("ResponseID") for h in headers
     )
 
 
