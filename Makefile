@@ -30,11 +30,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
 	@$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
 	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
-	@# Notebooks are committed without outputs: git runs nbstripout on them (.gitattributes).
-	@if git rev-parse --git-dir >/dev/null 2>&1; then $(VENV)/bin/nbstripout --install --attributes .gitattributes; fi
 	@touch $@
 
-.PHONY: help venv reports pdf bench test test-slow lint lab strip data lock clean
+.PHONY: help venv reports pdf bench test test-slow lint lab strip hooks data lock clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (first run creates .venv from requirements.lock)"
@@ -80,8 +78,15 @@ lab: $(VENV)/.installed ## Open JupyterLab on the project
 	@$(if $(LAB_ROOT_FLAG),echo ">> running as root (a container?): starting JupyterLab with --allow-root")
 	@$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(LAB_ROOT_FLAG)
 
-strip: $(VENV)/.installed ## Strip outputs and execution counts from the notebooks (git does it on commit)
+strip: $(VENV)/.installed ## Strip outputs and execution counts from the notebooks
 	@$(VENV)/bin/nbstripout notebooks/*.ipynb
+
+# Opt-in: git then strips notebooks itself on every commit (.gitattributes names the
+# filter). Not installed by default: the filter runs on every `git status`, which the build
+# calls for the footer's code version, and would slow every build and test.
+hooks: $(VENV)/.installed ## Make git strip notebook outputs on commit (nbstripout filter)
+	@$(VENV)/bin/nbstripout --install --attributes .gitattributes
+	@echo ">> git now strips notebook outputs on commit (undo: $(VENV)/bin/nbstripout --uninstall)"
 
 data: $(VENV)/.installed ## Regenerate the synthetic demo study in data/raw from its seed
 	@$(PY) -m analysis simulate --out data/raw
