@@ -115,7 +115,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "nps_change_sentence": {
         "en": "The Net Promoter Score (promoters minus detractors, -100 to 100) was {before} "
         "at the baseline and {after} at follow-up: a change of {change} {interval} ({p}).",
-        "ar": "بلغ صافي نقاط الترويج (المروّجون ناقص المنتقدين، من -100 إلى 100) {before} في "
+        "ar": "بلغ صافي نقاط الترويج (المروّجون ناقص المنتقدين، من \u2066-100\u2069 إلى 100) {before} في "
         "القياس القبلي و{after} في القياس البعدي، بتغير قدره {change} {interval} ({p}).",
     },
     "nps_change_suppressed": {
