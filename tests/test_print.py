@@ -18,6 +18,9 @@ from analysis.build import build
 from analysis.pdf import CHROMIUM_ENV, find_chromium, strip_dates
 
 pytestmark = [
+    # Eight reports built and printed (about 2.5 minutes of the two cores): in make test-slow,
+    # so that make test stays under 8 minutes.
+    pytest.mark.slow,
     pytest.mark.skipif(find_chromium() is None, reason="Debian's chromium is not installed"),
     pytest.mark.skipif(not POPPLER, reason="poppler-utils (pdftotext, pdfimages) not installed"),
 ]
