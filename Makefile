@@ -64,7 +64,7 @@ test: $(VENV)/.installed tests/browser/node_modules/.package-lock.json ## Run li
 	@# about 9 minutes serially on the 2-core machine, about 5 this way.
 	@$(PY) -m pytest -q -n 2 --dist loadfile
 
-test-slow: $(VENV)/.installed ## Run the slow checks: interval coverage over simulated studies, the print-to-PDF test (about 9 minutes)
+test-slow: $(VENV)/.installed ## Run the slow checks: interval coverage over simulated studies, the print-to-PDF test (about 11 minutes)
 	@$(PY) -m pytest -q -s -m slow
 
 lint: $(VENV)/.installed ## Fix lint and formatting in place

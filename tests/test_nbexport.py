@@ -12,6 +12,10 @@ import pytest
 from analysis.build import build
 from analysis.nbexport import SatisfactionReportExporter, notebook_parameters
 
+#: A build and a `jupyter nbconvert` subprocess (about 80 s): in make test-slow, so that
+#: make test stays under 8 minutes on two cores.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def executed(small_study, tmp_path_factory):

@@ -14,6 +14,10 @@ from analysis import config
 
 UV = Path(sys.executable).with_name("uv")
 
+#: An install into an empty venv (about 30 s): in make test-slow, so that make test stays
+#: under 8 minutes on two cores.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def installed_venv(tmp_path_factory) -> Path:
