@@ -596,26 +596,9 @@ def test_when_respondent_ids_are_e_mails_or_phones_then_each_is_a_problem_long_n
 
 
 def test_when_an_spss_user_missing_code_is_a_scale_answer_then_it_is_a_problem(tmp_path):
-    import pyreadstat
-    from study_builder import sav_study
+    from study_builder import sav_frame, spss_study
 
-    root = sav_study(tmp_path)
-    frame = pd.DataFrame(
-        {
-            "response_id": ["s1", "s2", "s3"],
-            "agency_id": ["A01", "A01", "A02"],
-            "q1": [1.0, 4.0, 9.0],
-            "q2": [5.0, 3.0, 99.0],
-            "q3": [4.0, 4.0, 4.0],
-            "q4": [3.0, np.nan, 2.0],
-            "sat": [5.0, 4.0, 1.0],
-            "nps": [9.0, 10.0, 0.0],
-            "gender": [1.0, 2.0, 2.0],
-        }
-    )
-    pyreadstat.write_sav(
-        frame, str(root / "surveys" / "baseline.sav"), missing_ranges={"q2": [3.0, 99.0]}
-    )
+    root = spss_study(tmp_path, sav_frame(q2=[5.0, 3.0, 99.0]), missing_ranges={"q2": [3.0, 99.0]})
     lines = [p.line() for p in load_study(root).problems]
     assert lines == [
         'surveys/baseline.sav:1:q2: "3": expected SPSS user-missing codes outside the scale '
