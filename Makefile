@@ -32,7 +32,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
-.PHONY: help venv reports pdf bench test test-slow lint lab strip hooks data lock clean
+.PHONY: help venv reports pdf bench test test-slow lint lab catalogs strip hooks data lock clean
 
 help: ## List the targets
 	@echo "Usage: make <target>   (first run creates .venv from requirements.lock)"
@@ -77,6 +77,9 @@ LAB_ROOT_FLAG := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
 lab: $(VENV)/.installed ## Open JupyterLab on the project
 	@$(if $(LAB_ROOT_FLAG),echo ">> running as root (a container?): starting JupyterLab with --allow-root")
 	@$(VENV)/bin/jupyter lab --notebook-dir=$(CURDIR) $(LAB_ROOT_FLAG)
+
+catalogs: $(VENV)/.installed ## Rewrite locale/reports.pot from the English catalog, merge it into every language, check them
+	@$(PY) -m analysis.catalogs update
 
 strip: $(VENV)/.installed ## Strip outputs and execution counts from the notebooks
 	@$(VENV)/bin/nbstripout notebooks/*.ipynb

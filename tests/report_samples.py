@@ -51,7 +51,7 @@ display(report.header_html(
         t("programme_title", lang),
         f"{t('wave_baseline', lang)} {fmt_date('2025-01-05', lang)} – {fmt_date('2025-02-10', lang)}",
     ],
-    other_language_href="baseline." + ("en" if lang == "ar" else "ar") + ".html",
+    language_hrefs={other: f"baseline.{other}.html" for other in ("ar", "en") if other != lang},
     portal_href="../index.html",
 ))
 display(report.findings_html([

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis import catalogs
 from analysis.i18n import (
     LANGUAGES,
     LRI,
@@ -15,7 +16,6 @@ from analysis.i18n import (
     MISSING,
     NBSP,
     PDI,
-    STRINGS,
     bidi_isolate,
     count_phrase,
     effect_size_key,
@@ -30,21 +30,31 @@ from analysis.i18n import (
 )
 
 
+def _texts(lang: str) -> dict[str, str]:
+    return catalogs.load(lang).texts
+
+
 def test_when_any_string_is_listed_then_both_languages_have_it_with_the_same_placeholders():
-    for key, texts in STRINGS.items():
-        assert set(texts) == set(LANGUAGES), key
-        assert all(texts[lang].strip() for lang in LANGUAGES), key
-        assert placeholders(texts["en"]) == placeholders(texts["ar"]), key
+    assert set(LANGUAGES) >= {"ar", "en"}
+    english = _texts("en")
+    for lang in LANGUAGES:
+        texts = _texts(lang)
+        assert set(texts) == set(english), lang
+        for key, text in texts.items():
+            assert text.strip() or key.startswith("sep_"), (lang, key)
+            assert placeholders(text) == placeholders(english[key]), (lang, key)
 
 
 def test_when_arabic_strings_are_punctuated_then_arabic_marks_are_used():
     # REPORTS.md: Arabic punctuation (، ؛ ؟), never the Latin comma, semicolon or question mark.
-    for key, texts in STRINGS.items():
-        assert not set(texts["ar"]) & {",", ";", "?"}, key
+    for key, text in _texts("ar").items():
+        assert not set(text) & {",", ";", "?"}, key
+    for key, forms in catalogs.load("ar").plurals.items():
+        assert not set("".join(forms)) & {",", ";", "?"}, key
 
 
 def test_when_a_question_heading_is_asked_then_each_language_ends_with_its_question_mark():
-    questions = [k for k in STRINGS if k.startswith("q_")]
+    questions = [k for k in _texts("en") if k.startswith("q_")]
     assert len(questions) >= 8
     for key in questions:
         assert t(key, "en").endswith("?"), key
@@ -274,3 +284,55 @@ def test_when_a_signed_change_goes_into_arabic_prose_then_the_sign_is_inside_one
         assert LRM not in text
         run = text[text.index(LRI) + 1 : text.index(PDI)]
         assert run[0] in "+-" and run[1:].replace(".", "").isdigit()
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        (120, "ar", "120 إجابةً"),
+        (2, "ar", "إجابتان"),
+        (1, "ar", "إجابة واحدة"),
+        (7, "ar", "7 إجابات"),
+        (1, "en", "1 answer"),
+        (120, "en", "120 answers"),
+        ("1,200", "en", "1,200 answers"),
+        ("1,203", "ar", "1,203 إجابات"),  # CLDR: n % 100 = 3 -> few
+        (math.nan, "en", f"{MISSING} answers"),
+    ],
+)
+def test_when_a_message_counts_with_a_noun_spec_then_the_noun_agrees(value, lang, expected):
+    from analysis.i18n import _CountFormatter
+
+    assert _CountFormatter(lang).format("({n:answer})", n=value) == f"({expected})"
+
+
+def test_when_a_formatted_signed_change_is_counted_then_its_digits_and_sign_stay():
+    from analysis.i18n import count_field
+
+    assert count_field(fmt_num(4, lang="ar", signed=True), "point", "ar") == f"{LRI}+4{PDI} نقاط"
+    assert count_field(fmt_num(-1, lang="ar", signed=True), "point", "ar") == f"{LRI}-1{PDI} نقطة"
+    assert count_field(fmt_num(1, lang="en", signed=True), "point", "en") == "+1 point"
+    assert count_field("2.5", "point", "en") == "2.5 points"
+    assert count_field("1.0", "point", "en") == "1.0 points"  # CLDR: visible decimals -> other
+    with pytest.raises(ValueError, match="not a count"):
+        count_field("many", "point", "en")
+
+
+def test_when_a_message_counts_with_an_unknown_noun_then_the_catalog_check_names_it(tmp_path):
+    import shutil
+
+    from analysis import catalogs
+
+    locale_dir = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR, locale_dir)
+    path = catalogs.catalog_path("ar", locale_dir)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('msgstr "صفحة {page} من {pages}"', 'msgstr "صفحة {page:pagez} من {pages}"')
+    path.write_text(text, encoding="utf-8")
+    try:
+        assert catalogs.problems(locale_dir) == [
+            "locale/ar/LC_MESSAGES/reports.po: print_page: no counted noun 'pagez' "
+            "(noun.pagez) in the catalog"
+        ]
+    finally:
+        catalogs.load.cache_clear()

@@ -195,7 +195,8 @@ class BaselineReport:
 
     def _join(self, texts: list[str]) -> str:
         """Quoted list of sentences ("...", "..."), trailing full stops dropped."""
-        open_q, close_q, sep = ("«", "»", "، ") if self.lang == "ar" else ("\u201c", "\u201d", ", ")
+        open_q, close_q = t("quote_open", self.lang), t("quote_close", self.lang)
+        sep = t("list_separator", self.lang)
         return sep.join(f"{open_q}{x.rstrip('.').rstrip('،')}{close_q}" for x in texts)
 
     # --- sections ----------------------------------------------------------------------
@@ -372,7 +373,7 @@ class BaselineReport:
                     t(
                         "reading_weakest_items",
                         lang,
-                        items="، ".join(weakest) if lang == "ar" else "; ".join(weakest),
+                        items=t("sep_items", lang).join(weakest),
                     )
                 )
             )
@@ -459,7 +460,7 @@ class BaselineReport:
                     t(
                         "reading_priorities",
                         lang,
-                        dimensions="، ".join(names) if lang == "ar" else ", ".join(names),
+                        dimensions=t("list_separator", lang).join(names),
                     )
                     if names
                     else t("reading_no_priorities", lang)

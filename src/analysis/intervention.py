@@ -101,10 +101,10 @@ def activity_label(text: object, lang: str, in_sentence: bool = False) -> str:
     """
     raw = str(text).strip()
     key = "activity_type_" + re.sub(r"[^0-9a-z]+", "_", raw.lower()).strip("_")
-    if key not in i18n.STRINGS:
+    if not i18n.has(key):
         return raw
     label = t(key, lang)
-    return label[:1].lower() + label[1:] if in_sentence and lang == "en" else label
+    return label[:1].lower() + label[1:] if in_sentence and not i18n.is_rtl(lang) else label
 
 
 def median_comparison_key(value: float, median: float, decimals: int = 0) -> str:

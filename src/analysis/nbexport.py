@@ -23,6 +23,8 @@ from typing import Any
 from nbconvert.exporters import Exporter
 from traitlets import Unicode
 
+from analysis import i18n
+
 
 def notebook_parameters(nb: Any) -> dict[str, Any]:
     """The parameters a notebook ran with: papermill's record, else its parameter cells.
@@ -73,9 +75,9 @@ class SatisfactionReportExporter(Exporter):
                 "JupyterLab), then convert the executed copy"
             )
         lang = self.lang or str(notebook_parameters(nb_copy).get("lang", ""))
-        if lang not in ("ar", "en"):
+        if lang not in i18n.LANGUAGES:
             raise ValueError(
                 f"report language {lang!r} unknown: give --SatisfactionReportExporter.lang=ar "
-                "(or en)"
+                f"(one of {', '.join(i18n.LANGUAGES)})"
             )
         return render_html(nb_copy, lang), resources

@@ -15,7 +15,7 @@ Text
 Labels
     Chart text (item labels, agency names, scale labels) comes in the data. Axis titles,
     legend entries and notes come from ``labels``: a mapping whose keys each function
-    lists; keys left out fall back to :data:`DEFAULT_LABELS` of the report language, so
+    lists; keys left out fall back to :func:`default_labels` of the report language (catalog messages ``plot.*``), so
     a notebook gets a readable chart without passing anything, and the report module
     overrides whatever its own strings say (for instance ``"suppressed"`` when a study
     sets ``min_report_n`` to something other than 10).
@@ -52,6 +52,7 @@ model for simulation of color vision deficiency. IEEE TVCG, 15(6), 1291-1298.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import textwrap
@@ -75,13 +76,13 @@ from matplotlib.patches import Patch, Polygon
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox
 
-from analysis import config
+from analysis import catalogs, config, i18n
 
 __all__ = [
     "AGREEMENT_COLOURS",
     "AGREEMENT_NEUTRAL",
     "COMPARISON_COLOUR",
-    "DEFAULT_LABELS",
+    "default_labels",
     "DIVERGING_CMAP",
     "FIGURE_WIDTH_IN",
     "HIGHLIGHT_COLOUR",
@@ -143,69 +144,17 @@ _POINT_LABEL_SIZE = 8.5
 
 _SVG_HASH_SALT = "analysis-report"
 
-#: Fallback axis titles and notes; the report module passes its own ``labels``.
-DEFAULT_LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "suppressed": f"n < {config.DEFAULT_THRESHOLDS['min_report_n']}",
-        "target": "Target",
-        "index": "Index (0-100)",
-        "percent": "Share of answers (%)",
-        "importance": "Importance (share of explained variance, %)",
-        "performance": "Performance (index 0-100)",
-        "q_concentrate": "Concentrate here",
-        "q_keep": "Keep up the good work",
-        "q_low": "Low priority",
-        "q_overkill": "Possible overkill",
-        "before": "Baseline",
-        "after": "Follow-up",
-        "improved": "Improved",
-        "declined": "Declined",
-        "no_change": "No clear change",
-        "change": "Change (index points)",
-        "g": "Hedges' g (positive = improvement)",
-        "pooled": "Pooled (random effects)",
-        "prediction": "95% prediction interval",
-        "weight": "weight",
-        "programme": "Programme agencies",
-        "comparison": "Comparison agencies",
-        "overall": "Overall",
-        "staff_trained": "Staff trained",
-        "staff_unknown": "not recorded",
-        "coverage": "Staff trained (% of front-line staff)",
-        "fit": "Fitted line, 95% CI",
-        "n": "n",
-    },
-    "ar": {
-        "suppressed": f"ن < {config.DEFAULT_THRESHOLDS['min_report_n']}",
-        "target": "المستهدف",
-        "index": "المؤشر (0-100)",
-        "percent": "نسبة الإجابات (%)",
-        "importance": "الأهمية (نسبة التباين المفسر، %)",
-        "performance": "الأداء (المؤشر 0-100)",
-        "q_concentrate": "ركز هنا",
-        "q_keep": "حافظ على الأداء الجيد",
-        "q_low": "أولوية منخفضة",
-        "q_overkill": "جهد زائد محتمل",
-        "before": "القياس القبلي",
-        "after": "القياس البعدي",
-        "improved": "تحسن",
-        "declined": "تراجع",
-        "no_change": "لا تغير واضح",
-        "change": "التغير (نقاط المؤشر)",
-        "g": "حجم الأثر g (الموجب = تحسن)",
-        "pooled": "التقدير المجمع (آثار عشوائية)",
-        "prediction": "فترة التنبؤ 95%",
-        "weight": "الوزن",
-        "programme": "جهات البرنامج",
-        "comparison": "جهات المقارنة",
-        "overall": "الإجمالي",
-        "staff_trained": "الموظفون المدربون",
-        "staff_unknown": "غير مسجل",
-        "coverage": "الموظفون المدربون (% من موظفي الخطوط الأمامية)",
-        "fit": "الخط المقدر، فترة ثقة 95%",
-        "n": "ن",
-    },
-}
+
+@functools.cache
+def default_labels(lang: str) -> dict[str, str]:
+    """Fallback axis titles, legend entries and notes of ``lang``: the catalog messages
+    ``plot.<name>``; the report module passes its own ``labels``."""
+    texts = catalogs.load(lang).texts
+    labels = {key[5:]: text for key, text in texts.items() if key.startswith("plot.")}
+    labels["suppressed"] = labels["suppressed"].format(
+        min_n=config.DEFAULT_THRESHOLDS["min_report_n"]
+    )
+    return labels
 
 
 def agreement_colours(n_codes: int) -> tuple[str, ...]:
@@ -317,13 +266,13 @@ def _field(source: Any, *names: str) -> float:
 
 
 def _is_rtl(lang: str) -> bool:
-    if lang not in ("ar", "en"):
-        raise ValueError(f"lang must be 'ar' or 'en', got {lang!r}")
-    return lang == "ar"
+    if lang not in i18n.LANGUAGES:
+        raise ValueError(f"lang must be one of {i18n.LANGUAGES}, got {lang!r}")
+    return i18n.is_rtl(lang)
 
 
 def _labels(lang: str, labels: Mapping[str, str] | None) -> dict[str, str]:
-    merged = dict(DEFAULT_LABELS[lang])
+    merged = dict(default_labels(lang))
     if labels:
         merged.update({k: v for k, v in labels.items() if v is not None})
     return merged
@@ -491,7 +440,7 @@ def _fmt(value: float, digits: int = 0, signed: bool = False) -> str:
 
 
 def _fmt_interval(lo: float, hi: float, lang: str, digits: int = 0) -> str:
-    separator = "\u060c " if lang == "ar" else ", "
+    separator = catalogs.load(lang).texts["sep_interval"] + " "
     return f"[{_fmt(lo, digits)}{separator}{_fmt(hi, digits)}]"
 
 

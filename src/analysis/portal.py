@@ -84,7 +84,7 @@ def _num(x: object, decimals: int = 1, signed: bool = False, lang: str = "en") -
     text = i18n.fmt_num(x, decimals, "en")
     if signed and text != i18n.MISSING and float(text) > 0:
         text = "+" + text
-    elif lang == "ar" and text.startswith("-"):
+    elif i18n.is_rtl(lang) and text.startswith("-"):
         text = i18n.LRM + text
     return text
 
@@ -133,7 +133,7 @@ def league_section(data: StudyData, lang: str = "en") -> list[str]:
                 f"{i18n.fmt_interval(row['shown_low'], row['shown_high'], 1, lang)}"
             )
             family = {"bh": "BH", "holm": "Holm"}.get(row["p_adj_method"], "")
-            sep = "، " if lang == "ar" else ", "
+            sep = t("list_separator", lang)
             p_text = i18n.fmt_p(row["p_adj"], lang) + (sep + family if family else "")
             reading = f"{t(_VERDICT_KEYS[row['direction']], lang)} ({p_text})"
         if not ranked:

@@ -616,7 +616,7 @@ class RegionalReport:
 
     def _names(self, ids: list[str]) -> str:
         # Agency names contain commas and dashes: a semicolon keeps a list of them readable.
-        return ("؛ " if self.lang == "ar" else "; ").join(self._name(a) for a in ids)
+        return t("sep_agencies", self.lang).join(self._name(a) for a in ids)
 
     def _group_name(self, agency_id: str, group: str) -> str:
         """The agency's name, marked when it is a comparison agency."""

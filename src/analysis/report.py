@@ -36,7 +36,7 @@ import yaml
 from IPython.display import HTML
 
 from analysis import config, privacy
-from analysis.i18n import LANGUAGES, MISSING, fmt_num, fmt_suppressed, t
+from analysis.i18n import LANGUAGES, MISSING, fmt_num, fmt_suppressed, is_rtl, t
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -76,11 +76,11 @@ def header_html(
     title: str,
     lang: str,
     meta_lines: Iterable[str] = (),
-    other_language_href: str | None = None,
+    language_hrefs: Mapping[str, str] | None = None,
     portal_href: str | None = None,
     document_title: str | None = None,
 ) -> HTML:
-    """The report header: links to the other language and the portal, title, meta lines.
+    """The report header: links to the other languages and the portal, title, meta lines.
 
     Parameters
     ----------
@@ -89,10 +89,12 @@ def header_html(
     lang : {"ar", "en"}
     meta_lines : iterable of str
         Lines under the title (programme, phase, wave dates).
-    other_language_href, portal_href : str, optional
-        Relative links (``baseline.en.html``, ``../index.html``). The link to the other
-        language is labelled in that language, with ``lang``/``hreflang`` set for screen
-        readers.
+    language_hrefs : mapping of str to str, optional
+        The same report in the study's other languages: language code -> relative link
+        (``{"en": "baseline.en.html"}``). Each link is labelled in its own language, with
+        ``lang``/``hreflang`` set for screen readers.
+    portal_href : str, optional
+        Relative link to the portal (``../index.html``).
     document_title : str, optional
         The page's ``<title>`` (tabs, e-mail previews, screen readers, the PDF's title and
         its page margins). Default: ``title`` and the first meta line (the study title),
@@ -103,13 +105,12 @@ def header_html(
     if document_title is None:
         first = meta_lines[0] if meta_lines else ""
         document_title = title + (t("title_separator", lang) + first if first else "")
-    other = next(code for code in LANGUAGES if code != lang)
-    links = []
-    if other_language_href:
-        links.append(
-            f'<a href="{_esc(other_language_href)}" lang="{other}" hreflang="{other}">'
-            f"{_esc(t('language_name', other))}</a>"
-        )
+    links = [
+        f'<a href="{_esc(href)}" lang="{_esc(other)}" hreflang="{_esc(other)}">'
+        f"{_esc(t('language_name', other))}</a>"
+        for other, href in (language_hrefs or {}).items()
+        if other != lang
+    ]
     if portal_href:
         links.append(f'<a href="{_esc(portal_href)}">{_esc(t("portal_link", lang))}</a>')
     parts = [
@@ -345,7 +346,7 @@ def table_html(
             else:
                 text = _esc(_format_cell(value, specs[col], lang))
                 classes = ["num"] if is_number[col] else []
-                if is_number[col] and lang == "ar" and text:
+                if is_number[col] and is_rtl(lang) and text:
                     # "+15.6 [11.0، 20.2]" in an Arabic table: without its own left-to-right
                     # run the sign and the interval trade places.
                     text = f'<bdi dir="ltr">{text}</bdi>'

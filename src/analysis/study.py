@@ -39,7 +39,7 @@ from pydantic import (
     model_validator,
 )
 
-from analysis import calendars, config
+from analysis import calendars, config, i18n
 from analysis.io import (
     Problem,
     cell_text,
@@ -54,8 +54,8 @@ STUDY_FILE = "study.yml"
 AGENCIES_FILE = "agencies.csv"
 INTERVENTIONS_FILE = "interventions.csv"
 
-#: Report languages a study may ask for (DESIGN.md section 3).
-LANGUAGES = ("ar", "en")
+#: Report languages a study may ask for (DESIGN.md section 3): one per message catalog.
+LANGUAGES = i18n.LANGUAGES
 STAGES = ("before", "during", "after")
 GROUPS = ("programme", "comparison")
 
@@ -115,7 +115,7 @@ RawValues = Annotated[list[RawText], BeforeValidator(_as_list)]
 LabelText = Annotated[
     str, Field(strict=True), AfterValidator(str.strip), AfterValidator(_non_blank)
 ]
-Lang = Literal["ar", "en"]
+Lang = Literal[LANGUAGES]  # type: ignore[valid-type] - the catalogs' languages
 LangText = dict[Lang, LabelText]
 
 
@@ -1043,7 +1043,10 @@ def load_agencies(
     by_folded = {str(c).casefold(): c for c in raw.columns}
     if not table.ok and raw.columns.empty:
         return empty_agencies(), problems, warnings
-    for name in AGENCY_REQUIRED_COLUMNS:
+    # A report language beyond the two of the contract needs its names too (name_fr).
+    name_columns = tuple(dict.fromkeys(["name_en", "name_ar", *(f"name_{x}" for x in languages)]))
+    required = tuple(dict.fromkeys([*AGENCY_REQUIRED_COLUMNS, *name_columns]))
+    for name in required:
         if name not in by_folded:
             problems.append(
                 Problem(
@@ -1051,11 +1054,11 @@ def load_agencies(
                     1,
                     name,
                     None,
-                    f"a column '{name}' (required: {', '.join(AGENCY_REQUIRED_COLUMNS)})",
+                    f"a column '{name}' (required: {', '.join(required)})",
                 )
             )
     out = pd.DataFrame(index=raw.index)
-    for name in (*AGENCY_REQUIRED_COLUMNS, *AGENCY_INT_COLUMNS):
+    for name in (*required, *AGENCY_INT_COLUMNS):
         out[name] = raw[by_folded[name]] if name in by_folded else ""
     seen: dict[str, tuple[int, str]] = {}
     ids, groups, counts = [], [], {name: [] for name in AGENCY_INT_COLUMNS}
@@ -1093,7 +1096,7 @@ def load_agencies(
                 problems.append(
                     Problem(AGENCIES_FILE, row, name, "", f"the agency's name in '{lang}'")
                 )
-        for name in ("name_en", "name_ar"):
+        for name in name_columns:
             control = display_text_problem(str(out.at[row, name]))
             if name in by_folded and control:
                 problems.append(Problem(AGENCIES_FILE, row, name, str(out.at[row, name]), control))
@@ -1114,7 +1117,9 @@ def load_agencies(
             **{name: pd.array(counts[name], dtype="Int64") for name in AGENCY_INT_COLUMNS},
         }
     )
-    known = set(AGENCY_REQUIRED_COLUMNS) | set(AGENCY_INT_COLUMNS)
+    for name in name_columns[2:]:
+        agencies[name] = _text_array(out[name])
+    known = set(required) | set(AGENCY_INT_COLUMNS)
     for column in raw.columns:
         if str(column).casefold() not in known:
             agencies[column] = _text_array(raw[column])

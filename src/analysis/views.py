@@ -26,7 +26,6 @@ from analysis.report import (
 
 #: The other language's report sits beside this one; the portal one level up (agency
 #: reports) or beside it (regional reports).
-OTHER_LANG = {"ar": "en", "en": "ar"}
 
 
 def section(key: str, lang: str, level: int = 2, **fmt: object) -> HTML:
@@ -62,7 +61,7 @@ def report_header(
         title,
         lang,
         meta_lines=lines,
-        other_language_href=f"{phase}.{OTHER_LANG[lang]}.html",
+        language_hrefs={other: f"{phase}.{other}.html" for other in data.study.languages},
         portal_href=portal,
     )
 
