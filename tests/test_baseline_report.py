@@ -181,3 +181,23 @@ def test_when_the_portal_is_written_then_it_links_every_built_report(built_basel
         for lang in ("ar", "en"):
             assert f'href="{agency}/baseline.{lang}.html"' in portal
     assert check_self_contained(portal) == []
+
+
+def test_when_a_report_links_to_its_twin_and_the_portal_then_each_link_lands_in_its_language(
+    built_reports,
+):
+    """Issue 13: the portal link opens the portal on the report's language section."""
+    _, reports = built_reports
+    pages = sorted(p for p in reports.rglob("*.html") if p.name != "index.html")
+    assert len(pages) >= 12
+    for page in pages:
+        lang = page.name.split(".")[-2]
+        nav = re.search(r'<nav class="report-nav"[^>]*>(.*?)</nav>', page.read_text("utf-8"))
+        assert nav, page
+        hrefs = re.findall(r'href="([^"]+)"', nav.group(1))
+        portal = [h for h in hrefs if h.partition("#")[0].endswith("index.html")]
+        twins = [h for h in hrefs if h not in portal]
+        assert portal == [f"{'../' if page.parent != reports else ''}index.html#{lang}"], page
+        target = (page.parent / portal[0].partition("#")[0]).resolve()
+        assert f'id="{lang}"' in target.read_text("utf-8"), page
+        assert twins and all((page.parent / twin).is_file() for twin in twins), (page, twins)

@@ -47,12 +47,13 @@ def report_header(
     """Programme and agency title, phase, meta lines, links to the other language and portal."""
     study_title = data.text(data.study.title, lang)
     phase_name = t(f"phase_{phase}", lang)
+    # The portal opens on this report's language (its sections are <section id="ar">...).
     if agency_id:
         title = f"{data.agency_name(agency_id, lang)}: {phase_name}"
-        portal = "../index.html"
+        portal = f"../index.html#{lang}"
     else:
         title = phase_name
-        portal = "index.html"
+        portal = f"index.html#{lang}"
     lines = [study_title, *meta_lines]
     if agency_id:
         group = str(data.agency(agency_id)["group"])
