@@ -613,3 +613,28 @@ def test_when_a_csv_is_separated_by_pipes_then_one_line_says_so(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace(",", "|"), encoding="utf-8")
     lines = [p.line() for p in load_study(root).problems]
     assert len(lines) == 1 and "so the file is separated by '|'" in lines[0], lines
+
+
+def test_when_answers_are_words_and_scale_labels_are_missing_then_the_line_points_to_them(
+    tmp_path,
+):
+    """Issue 14: an answer given as label text names scale.labels as the fix."""
+    from study_builder import DELETE
+
+    base = with_cell(BASELINE, 0, q1="Agree")
+    study = {"scale": {"labels": DELETE}}
+    lines = _problem_lines(load_study(make_study(tmp_path, study=study, baseline=base)))
+    assert lines == [
+        'surveys/baseline.csv:2:q1: "Agree": expected a scale code 1-5, an N/A code (9), '
+        "or blank; to read answers written as words, list each code's words under "
+        "scale.labels in study.yml (docs/study.md)"
+    ]
+
+
+def test_when_scale_labels_exist_then_an_unknown_word_gets_no_extra_hint(tmp_path):
+    base = with_cell(BASELINE, 0, q1="Very good")
+    lines = _problem_lines(load_study(make_study(tmp_path, baseline=base)))
+    assert lines == [
+        'surveys/baseline.csv:2:q1: "Very good": expected a scale code 1-5, an N/A code (9), '
+        'a label of scale.labels (e.g. "Strongly disagree"), or blank'
+    ]

@@ -164,6 +164,21 @@ def scale_expected(study: Study) -> str:
     return ", ".join(parts) + ", or blank"
 
 
+def label_text_hint(study: Study) -> str:
+    """For an answer written as words: where the words of the scale are declared.
+
+    Exports that write the choice text ("Agree", «أوافق») instead of its code are read
+    through ``scale.labels``; without them every such answer is a problem, and the line
+    says how to fix all of them at once (docs/study.md).
+    """
+    if study.scale.labels:
+        return ""
+    return (
+        "; to read answers written as words, list each code's words under scale.labels "
+        "in study.yml (docs/study.md)"
+    )
+
+
 def scale_label_codes(study: Study) -> dict[str, int]:
     """Every label text of ``scale.labels`` (any language, compared by :func:`match_key`) -> code."""
     return {
@@ -189,7 +204,7 @@ def parse_scale_value(
     if number is None:
         code = labels.get(match_key(raw))
         if code is None:
-            return math.nan, scale_expected(study)
+            return math.nan, scale_expected(study) + label_text_hint(study)
         number = float(code)
     if number in study.scale.not_applicable:
         return math.nan, None
