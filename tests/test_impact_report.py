@@ -318,6 +318,29 @@ def test_when_the_study_has_one_comparison_agency_then_findings_do_not_say_there
         assert t("impact_no_comparison", lang) not in findings
 
 
+def test_when_comparison_agencies_exist_but_their_change_is_unknown_then_findings_say_so(
+    demo_data,
+):
+    """Issue 14: six comparison agencies with 5 follow-up answers each give no comparison
+    change; the findings must not say there are no comparison agencies."""
+    import dataclasses
+
+    from analysis.i18n import t
+
+    comparison = demo_data.agencies.loc[demo_data.agencies["group"] == "comparison", "agency_id"]
+    r = demo_data.responses
+    few = r.groupby(["agency_id", "wave"]).cumcount() < 5
+    keep = ~(r["agency_id"].isin(comparison) & (r["wave"] == "followup")) | few
+    data = dataclasses.replace(demo_data, responses=r.loc[keep].reset_index(drop=True))
+    for lang in ("en", "ar"):
+        report = ImpactReport(data, "AG01", lang)
+        assert len(report.comparison_ids) >= 2 and not report.headline["suppressed"]
+        findings = report.findings()
+        assert t("impact_comparison_unavailable", lang) in findings
+        assert t("impact_no_comparison", lang) not in findings
+        assert t("impact_one_comparison", lang) not in findings
+
+
 def test_when_next_steps_are_written_then_they_name_the_weakest_key_driver(demo_data):
     report = ImpactReport(demo_data, "AG01", "en")
     share = report.driver_importance.dropna()

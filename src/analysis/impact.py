@@ -471,9 +471,13 @@ class ImpactReport:
                 )
             )
         elif self.is_programme:
-            # 0 comparison agencies: none to compare with; 1: too few for a comparison (2+).
-            single = len(self.comparison_ids) == 1
-            sentences.append(t("impact_one_comparison" if single else "impact_no_comparison", lang))
+            # 0 comparison agencies: none to compare with; 1: too few for a comparison (2+);
+            # 2 or more whose changes could not be estimated: say so, not "without".
+            count = len(self.comparison_ids)
+            key = {0: "impact_no_comparison", 1: "impact_one_comparison"}.get(
+                count, "impact_comparison_unavailable"
+            )
+            sentences.append(t(key, lang))
         mix_sentence = self._mix_sentence()
         if mix_sentence:
             sentences.append(mix_sentence)
