@@ -366,14 +366,14 @@ class BaselineReport:
             labels=self._chart_labels(title=t("chart_likert_title", lang)),
         )
         weakest = self._weakest_items(3)
-        parts.append(figure_html(fig, alt=t("alt_likert", lang, items=", ".join(weakest))))
+        parts.append(figure_html(fig, alt=t("alt_likert", lang, items=self._join(weakest))))
         if weakest:
             parts.append(
                 views.paragraph(
                     t(
                         "reading_weakest_items",
                         lang,
-                        items=t("sep_items", lang).join(weakest),
+                        items=self._join(weakest),
                     )
                 )
             )
@@ -688,7 +688,7 @@ class BaselineReport:
         return t(
             "alt_index",
             self.lang,
-            values="; ".join(parts),
+            values=t("list_separator_strong", self.lang).join(parts),
             target=self._fmt(self.data.target_index),
         )
 

@@ -609,7 +609,7 @@ class ImpactReport:
         alt = t(
             "alt_dumbbell",
             lang,
-            values="; ".join(
+            values=t("list_separator_strong", lang).join(
                 f"{r['label']} {self._fmt(r['before'])} → {self._fmt(r['after'])}"
                 for r in rows
                 if not r["suppressed"]
@@ -842,7 +842,7 @@ class ImpactReport:
         alt = t(
             "alt_driver_change",
             lang,
-            values="; ".join(
+            values=t("list_separator_strong", lang).join(
                 f"{r['group']}: {self._fmt(r['estimate'], signed=True)}"
                 for _, r in frame.iterrows()
                 if not _missing(r["estimate"])

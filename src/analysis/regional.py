@@ -641,7 +641,7 @@ class RegionalReport:
                 self.lang,
                 programme=int((groups == "programme").sum()),
                 comparison=int((groups == "comparison").sum()),
-                answers=len(self.data.responses),
+                answers=i18n.fmt_num(len(self.data.responses), 0, self.lang, grouping=True),
             )
         )
         return views.report_header(self.data, PHASE, self.lang, None, lines)
@@ -1292,10 +1292,14 @@ class RegionalReport:
                 j=i18n.bidi_isolate("J = 1 − 3/(4(n1 + n2) − 9)", lang),
                 df=i18n.bidi_isolate("k − 2", lang),
             ),
-            t("methods_regional_did", lang, reps=DID_REPS),
+            t("methods_regional_did", lang, reps=i18n.fmt_num(DID_REPS, 0, lang, grouping=True)),
             t("methods_interval_did", lang),
             t("methods_regional_dose", lang),
-            t("methods_regional_rank", lang, draws=RANK_DRAWS),
+            t(
+                "methods_regional_rank",
+                lang,
+                draws=i18n.fmt_num(RANK_DRAWS, 0, lang, grouping=True),
+            ),
             t("methods_interval_rank", lang),
             t("methods_regional_left_out", lang, min_n=data.min_report_n),
         ]
