@@ -32,7 +32,7 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
-.PHONY: help venv reports pdf bench test test-slow lint lab catalogs strip hooks data lock clean
+.PHONY: help venv reports pdf bench test test-slow lint lab catalogs strip hooks data lock clean text
 
 help: ## List the targets
 	@echo "Usage: make <target>   (first run creates .venv from requirements.lock)"
@@ -80,6 +80,9 @@ lab: $(VENV)/.installed ## Open JupyterLab on the project
 
 catalogs: $(VENV)/.installed ## Rewrite locale/reports.pot from the English catalog, merge it into every language, check them
 	@$(PY) -m analysis.catalogs update
+
+text: $(VENV)/.installed ## Extract the visible text of the built reports in REPORTS into REPORTS/text/*.txt (TEXT_LANG=ar for one language)
+	@$(PY) scripts/report_text.py --reports $(REPORTS) $(if $(TEXT_LANG),--lang $(TEXT_LANG))
 
 strip: $(VENV)/.installed ## Strip outputs and execution counts from the notebooks
 	@$(VENV)/bin/nbstripout notebooks/*.ipynb
