@@ -320,3 +320,70 @@ def test_when_a_built_report_shows_intervals_then_each_reads_lower_bound_first_o
     assert result["intervals"] >= 10, result
     assert result["reversed"] == [], "upper bound drawn before the lower bound"
     assert result["broken"] == [], "interval broken across lines"
+
+
+#: On a phone-sized viewport: which image each report figure shows, and at what scale.
+PHONE_PROBE_JS = r"""
+(() => {
+  const out = {figures: []};
+  for (const img of document.querySelectorAll("figure.report-figure img")) {
+    const source = img.parentElement.tagName === "PICTURE"
+      ? img.parentElement.querySelector("source") : null;
+    out.figures.push({
+      narrow: source !== null && img.currentSrc === source.srcset,
+      hasVariant: source !== null,
+      scale: img.getBoundingClientRect().width / img.naturalWidth,
+    });
+  }
+  out.viewport = window.innerWidth;
+  out.pageWidth = document.documentElement.scrollWidth;
+  parent.postMessage(JSON.stringify(out), "*");
+})();
+"""
+
+#: The phone: headless Chromium will not make a window narrower than 500 px, so the report
+#: opens in a 390 px wide frame (its own viewport for media queries) of a wider page.
+PHONE_FRAME_HTML = """<!doctype html><html><body>
+<iframe src="{src}" width="390" height="844" style="border:0"></iframe>
+<script>
+window.addEventListener("message", (event) => {{
+  const pre = document.createElement("pre");
+  pre.id = "probe-results";
+  pre.textContent = event.data;
+  document.body.appendChild(pre);
+}});
+</script></body></html>
+"""
+
+#: The smallest text a chart draws (points) and the reports' chart resolution (dpi).
+SMALLEST_CHART_TEXT_PT, CHART_DPI = 7.5, 110
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+@pytest.mark.parametrize("phase", ["baseline", "intervention", "impact"])
+def test_when_a_report_opens_on_a_phone_then_chart_text_stays_at_least_9_px(
+    built_reports, phase, lang, tmp_path
+):
+    """Issue 13: charts keep >= 9 px text at 390 px width (the phone variant of each)."""
+    _, reports = built_reports
+    page = reports / "AG01" / f"{phase}.{lang}.html"
+    probe_page = tmp_path / page.name
+    injected = f"<script>{PHONE_PROBE_JS}</script></body>"
+    probe_page.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", injected, 1), encoding="utf-8"
+    )
+    frame = tmp_path / "phone.html"
+    frame.write_text(PHONE_FRAME_HTML.format(src=probe_page.name), encoding="utf-8")
+    run = _chromium(
+        "--virtual-time-budget=10000", "--dump-dom", frame.as_uri(), profile=tmp_path / "p"
+    )
+    found = re.search(r'<pre id="probe-results">(.*?)</pre>', run.stdout, re.S)
+    assert found, f"probe produced no result; stderr: {run.stderr[-2000:]}"
+    result = json.loads(html.unescape(found.group(1)))
+    figures = result["figures"]
+    assert len(figures) >= MIN_IMAGES[phase]
+    assert all(f["hasVariant"] and f["narrow"] for f in figures), figures
+    smallest_px = min(f["scale"] for f in figures) * SMALLEST_CHART_TEXT_PT * CHART_DPI / 72
+    assert smallest_px >= 9, figures
+    assert result["viewport"] == 390
+    assert result["pageWidth"] <= 390  # nothing wider than the phone but scrolling tables

@@ -7,8 +7,10 @@ Machado et al. 2009 colour-vision-deficiency matrices).
 
 from __future__ import annotations
 
+import base64
 import colorsys
 import itertools
+import re
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -738,3 +740,41 @@ def test_when_an_arabic_likert_chart_is_drawn_then_row_labels_start_at_one_edge_
     assert abs(boxes[0].x1 - boxes[1].x1) < 1.0
     # ...and nothing past the figure's edge (the first letter of a long label was clipped).
     assert max(b.x1 for b in boxes) <= fig.bbox.x1 + 0.5
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+@pytest.mark.parametrize("name", sorted(ALL_CHARTS))
+def test_when_a_chart_is_drawn_for_a_report_then_it_carries_a_narrower_phone_variant(name, lang):
+    """Issue 13: each chart redraws itself 3.7 in wide, with its text sizes unchanged."""
+    import matplotlib.pyplot as plt
+
+    fig = ALL_CHARTS[name](lang)
+    assert callable(fig.narrow_variant)
+    small = fig.narrow_variant()
+    again = fig.narrow_variant()
+    try:
+        assert small.get_size_inches()[0] == pytest.approx(plots.NARROW.width_in)
+        assert not hasattr(small, "narrow_variant")  # drawn narrow: no variant of its own
+        wide_sizes = {t.get_fontsize() for t in fig.findobj(mpl.text.Text) if t.get_text()}
+        small_sizes = {t.get_fontsize() for t in small.findobj(mpl.text.Text) if t.get_text()}
+        assert min(small_sizes) >= min(wide_sizes)
+        assert plots.to_png(small) == plots.to_png(again)  # reproducible, like the wide one
+    finally:
+        for f in (fig, small, again):
+            plt.close(f)
+
+
+def test_when_a_report_embeds_a_chart_then_phones_get_the_narrow_png_and_print_the_wide():
+    from analysis.report import PHONE_MAX_WIDTH_PX, _png_size, figure_html
+
+    page = figure_html(ALL_CHARTS["league"]("ar"), alt="league").data
+    source = re.search(
+        r'<source media="\(max-width: (\d+)px\)" srcset="data:image/png;base64,([^"]+)"', page
+    )
+    img = re.search(r'<img src="data:image/png;base64,([^"]+)"', page)
+    assert source and img and int(source.group(1)) == PHONE_MAX_WIDTH_PX < 700  # A4 is wider
+    narrow = _png_size(base64.b64decode(source.group(2)))
+    wide = _png_size(base64.b64decode(img.group(1)))
+    assert narrow[0] <= 430 < 800 <= wide[0]
+    plain = figure_html(mpl.figure.Figure(), alt="empty").data  # not from analysis.plots
+    assert "<picture>" not in plain and "<img" in plain

@@ -56,7 +56,9 @@ import functools
 import io
 import math
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,6 +87,10 @@ __all__ = [
     "default_labels",
     "DIVERGING_CMAP",
     "FIGURE_WIDTH_IN",
+    "Layout",
+    "NARROW",
+    "WIDE",
+    "layout",
     "HIGHLIGHT_COLOUR",
     "INK",
     "OTHERS_COLOUR",
@@ -143,6 +149,69 @@ _WRAP = 34  # characters per line of a category label
 _POINT_LABEL_SIZE = 8.5
 
 _SVG_HASH_SALT = "analysis-report"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How wide a chart is drawn, and what follows from the width.
+
+    Text keeps its size in points whatever the width; a narrower figure wraps its labels
+    shorter, asks for fewer ticks and stacks its legend, so that drawn for a phone it
+    still reads.
+    """
+
+    width_in: float = FIGURE_WIDTH_IN
+    wrap_scale: float = 1.0
+    max_ticks: int = 8
+    legend_columns: int | None = None
+
+
+#: The report column on a laptop, on A4 and in a notebook.
+WIDE = Layout()
+#: A phone (390 CSS px wide, 350 px of content): 3.7 in at the reports' 110 dpi is about
+#: 410 px (420 with the crop's padding), shown at about 0.83 of that, so the smallest
+#: chart text (7.5 pt, 11.5 px) stays above 9 CSS px (tests/test_browser.py measures it). Reports carry this variant for narrow screens
+#: (:func:`analysis.report.figure_html`).
+NARROW = Layout(width_in=3.7, wrap_scale=0.55, max_ticks=4, legend_columns=2)
+
+_LAYOUT: ContextVar[Layout] = ContextVar("chart_layout", default=WIDE)
+
+
+@contextmanager
+def layout(value: Layout) -> Iterator[Layout]:
+    """Draw the charts made inside the block with ``value`` (e.g. :data:`NARROW`)."""
+    token = _LAYOUT.set(value)
+    try:
+        yield value
+    finally:
+        _LAYOUT.reset(token)
+
+
+def _with_narrow_variant(func: Callable[..., Figure]) -> Callable[..., Figure]:
+    """A chart function whose figures can redraw themselves for a phone.
+
+    The figure gets ``narrow_variant``: a function of no arguments that draws the same
+    chart from the same arguments with :data:`NARROW` (only figures drawn wide get it).
+    """
+
+    @functools.wraps(func)
+    def draw(*args: Any, **kwargs: Any) -> Figure:
+        fig = func(*args, **kwargs)
+        if _LAYOUT.get() is WIDE:
+
+            def narrow_variant() -> Figure:
+                with layout(NARROW):
+                    small = func(*args, **kwargs)
+                    # Axis titles are one line in every chart; a phone needs them wrapped.
+                    for ax in small.axes:
+                        ax.set_xlabel(_wrap(ax.get_xlabel(), _TITLE_WRAP))
+                        ax.set_ylabel(_wrap(ax.get_ylabel(), _TITLE_WRAP))
+                    return small
+
+            fig.narrow_variant = narrow_variant
+        return fig
+
+    return draw
 
 
 @functools.cache
@@ -296,6 +365,7 @@ def _bools(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def _wrap(text: Any, width: int = _WRAP) -> str:
     text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+    width = max(10, round(width * _LAYOUT.get().wrap_scale))
     return textwrap.fill(text, width=width, break_long_words=False) or text
 
 
@@ -311,15 +381,27 @@ def _rows_height(n_rows: int, n_lines: int, extra_in: float) -> float:
     return max(2.2, n_rows * row + extra_in)
 
 
-def _new_figure(height_in: float, width_in: float = FIGURE_WIDTH_IN) -> Figure:
+def _new_figure(height_in: float, width_in: float | None = None) -> Figure:
+    layout_now = _LAYOUT.get()
+    if width_in is None:
+        width_in = layout_now.width_in
+    else:  # a chart asking for its own width gets it scaled like the default
+        width_in *= layout_now.width_in / WIDE.width_in
     fig = Figure(figsize=(width_in, height_in), layout="constrained")
     FigureCanvasAgg(fig)  # a renderer for label placement, without pyplot
     fig.get_layout_engine().set(h_pad=0.06, w_pad=0.06)
     return fig
 
 
+#: Characters per line of a chart title drawn narrower than :data:`WIDE` (a wide title
+#: fits on one line; a phone's would run off the figure).
+_TITLE_WRAP = 64
+
+
 def _title(fig: Figure, text: str | None, rtl: bool) -> None:
     if text:
+        if _LAYOUT.get() is not WIDE:
+            text = _wrap(text, _TITLE_WRAP)
         fig.suptitle(text, x=0.99 if rtl else 0.01, ha="right" if rtl else "left")
 
 
@@ -394,7 +476,7 @@ def _legend(fig: Figure, handles: list, texts: list[str], rtl: bool, ncol: int |
         handles,
         texts,
         loc="outside lower center",
-        ncol=ncol or len(handles),
+        ncol=min(ncol or len(handles), _LAYOUT.get().legend_columns or len(handles)),
         markerfirst=not rtl,
         handlelength=1.4,
         handletextpad=0.5,
@@ -699,7 +781,8 @@ def _draw_likert(
     limit = min(100.0, math.ceil(extent / 10) * 10)
     ax.set_xlim(-limit, limit)
     ax.axvline(0, color=MUTED_INK, linewidth=0.8, zorder=1)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 2.5, 5, 10], symmetric=True))
+    nbins = _LAYOUT.get().max_ticks
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=nbins, steps=[1, 2, 2.5, 5, 10], symmetric=True))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):.0f}%"))
     ax.xaxis.grid(True, zorder=0)
     ax.set_axisbelow(True)
@@ -728,6 +811,7 @@ def _draw_likert(
     _legend(fig, handles, texts, rtl)
 
 
+@_with_narrow_variant
 def likert_diverging(
     dist: pd.DataFrame,
     lang: str,
@@ -786,6 +870,7 @@ def likert_diverging(
     return fig
 
 
+@_with_narrow_variant
 def likert_before_after(
     dist_before: pd.DataFrame,
     dist_after: pd.DataFrame,
@@ -848,7 +933,12 @@ def likert_before_after(
         extra = 1.3 + (0.35 if lab.get("title") else 0)
         n_lines = _n_lines(list(headings.values()))
         # Arabic headings stand taller (marks above and below the letters): more room.
-        fig = _new_figure(_rows_height(len(rows), n_lines, extra) * (1.05 if rtl else 0.92))
+        height = _rows_height(len(rows), n_lines, extra) * (1.05 if rtl else 0.92)
+        if _LAYOUT.get() is not WIDE:
+            # Headings wrapped for a phone run to two lines or more: rows are evenly
+            # spaced, so every extra heading line adds three rows' worth of room.
+            height += 3 * _LINE_IN * sum(h.count("\n") for h in headings.values())
+        fig = _new_figure(height)
         ax = fig.add_subplot()
         _draw_likert(fig, ax, rows, codes, neutral, scale_labels, lab, rtl, bar_height=0.8)
         for tick, row in zip(ax.yaxis.get_major_ticks(), rows, strict=True):
@@ -939,6 +1029,7 @@ def _value_labels(
             )
 
 
+@_with_narrow_variant
 def index_with_ci(
     levels: pd.DataFrame,
     lang: str,
@@ -1052,6 +1143,7 @@ def _dot_rows_figure(
     return fig
 
 
+@_with_narrow_variant
 def segment_gaps(
     gaps: pd.DataFrame,
     lang: str,
@@ -1101,6 +1193,7 @@ def segment_gaps(
     return fig
 
 
+@_with_narrow_variant
 def league(
     table: pd.DataFrame,
     lang: str,
@@ -1201,8 +1294,8 @@ def league(
         _target_line(ax, target, lab["target"], rtl)
         ax.set_ylim(y[-1] - 0.6, 0.6)
         _set_row_ticks(ax, y, texts, list(is_highlight))
-        if many:
-            ax.tick_params(axis="y", labelsize=7)
+        if many:  # 7 pt; a phone shows the narrow variant at 0.8 scale, so 7.5 there
+            ax.tick_params(axis="y", labelsize=7 if _LAYOUT.get() is WIDE else 7.5)
         ax.xaxis.grid(True)
         ax.set_axisbelow(True)
         ax.set_xlabel(lab["index"])
@@ -1229,6 +1322,7 @@ def league(
 # --------------------------------------------------------------------------- change
 
 
+@_with_narrow_variant
 def dumbbell(
     change: pd.DataFrame,
     lang: str,
@@ -1383,6 +1477,7 @@ def dumbbell(
     return fig
 
 
+@_with_narrow_variant
 def change_heatmap(
     matrix: pd.DataFrame,
     lang: str,
@@ -1419,12 +1514,18 @@ def change_heatmap(
         largest = float(np.abs(finite).max()) if finite.size else 5.0
         limit = max(5.0, math.ceil(largest / 5) * 5)
     # Narrow columns: short lines, and a smaller font below (long dimension names collide).
-    columns = [_wrap(c, 12) for c in matrix.columns]
+    # On a phone the columns are too narrow even for short lines: names stand upright.
+    upright = _LAYOUT.get() is not WIDE
+    columns = [_wrap(c, 40 if upright else 12) for c in matrix.columns]
     rows = [_wrap(r, 40) for r in matrix.index]
     if rtl:  # the first dimension on the right, where reading starts
         values, columns = values[:, ::-1], columns[::-1]
     with mpl.rc_context(report_rc(lang)):
-        head = 0.25 * _n_lines(columns) + 0.5
+        if upright:
+            longest = max((len(line) for c in columns for line in c.split("\n")), default=1)
+            head = 0.07 * longest + 0.4
+        else:
+            head = 0.25 * _n_lines(columns) + 0.5
         height = max(2.6, n_rows * 0.32 * _n_lines(rows) ** 0.5 + head + 1.0)
         fig = _new_figure(height)
         ax = fig.add_subplot()
@@ -1470,7 +1571,7 @@ def change_heatmap(
                         )
         ax.set_xlim(0, n_cols)
         ax.set_ylim(n_rows, 0)
-        ax.set_xticks(np.arange(n_cols) + 0.5, columns, fontsize=8.5)
+        ax.set_xticks(np.arange(n_cols) + 0.5, columns, fontsize=8.5, rotation=90 if upright else 0)
         ax.set_yticks(np.arange(n_rows) + 0.5, rows)
         ax.xaxis.tick_top()
         ax.tick_params(length=0)
@@ -1502,6 +1603,7 @@ def change_heatmap(
 # --------------------------------------------------------------------------- meta-analysis
 
 
+@_with_narrow_variant
 def forest(
     studies: pd.DataFrame,
     pooled: Mapping[str, float],
@@ -1605,13 +1707,15 @@ def forest(
         ax.axhline((y_studies[-1] + y_pooled) / 2 if k else 0, color=GRID_COLOUR, linewidth=0.8)
         bold = [False] * k + [True] + ([False] if has_pi else [])
         _set_row_ticks(ax, np.asarray(row_y), row_text, bold)
-        # The numbers column is a second y axis on the other side of the names.
-        numbers_axis = ax.secondary_yaxis("left" if rtl else "right")
-        numbers_axis.set_yticks(row_y, row_numbers)
-        numbers_axis.tick_params(length=0, labelsize=8.5, pad=6)
-        numbers_axis.spines[:].set_visible(False)
-        for label in numbers_axis.get_yticklabels():
-            label.set_color(MUTED_INK)
+        # The numbers column is a second y axis on the other side of the names; a phone
+        # has no room for it beside the names (the numbers are in the table and alt text).
+        if _LAYOUT.get() is WIDE:
+            numbers_axis = ax.secondary_yaxis("left" if rtl else "right")
+            numbers_axis.set_yticks(row_y, row_numbers)
+            numbers_axis.tick_params(length=0, labelsize=8.5, pad=6)
+            numbers_axis.spines[:].set_visible(False)
+            for label in numbers_axis.get_yticklabels():
+                label.set_color(MUTED_INK)
         ax.set_xlabel(lab["g"])
         ax.xaxis.grid(True)
         ax.set_axisbelow(True)
@@ -1623,6 +1727,7 @@ def forest(
 # --------------------------------------------------------------------------- scatters
 
 
+@_with_narrow_variant
 def importance_performance(
     ipa: pd.DataFrame,
     lang: str,
@@ -1707,6 +1812,7 @@ def importance_performance(
     return fig
 
 
+@_with_narrow_variant
 def dose_response(
     points: pd.DataFrame,
     fit: pd.DataFrame | None,
@@ -1828,6 +1934,7 @@ def dose_response(
 # --------------------------------------------------------------------------- timeline
 
 
+@_with_narrow_variant
 def activity_timeline(
     activities: pd.DataFrame,
     lang: str,

@@ -201,12 +201,18 @@ def figure_png(fig: Figure, dpi: int = 110) -> bytes:
     return buffer.getvalue()
 
 
+#: Viewports up to this width (CSS px) get the phone variant of each chart.
+PHONE_MAX_WIDTH_PX = 600
+
+
 def figure_html(fig: Figure, alt: str, caption: str | None = None, dpi: int = 110) -> HTML:
     """A figure as ``<figure><img alt><figcaption></figure>`` with the PNG inline, and close it.
 
     Figures shown by ``plt.show()`` carry no alt text, so report notebooks display this
     instead. The figure is closed (the inline backend would otherwise show it a second
-    time, without alt text).
+    time, without alt text). A figure from :mod:`analysis.plots` also carries its phone
+    variant (``fig.narrow_variant``), embedded as a ``<picture>`` source for viewports up
+    to :data:`PHONE_MAX_WIDTH_PX` wide.
 
     Parameters
     ----------
@@ -228,14 +234,31 @@ def figure_html(fig: Figure, alt: str, caption: str | None = None, dpi: int = 11
         plt.close(fig)
         raise ValueError("a report figure needs alt text")
     png = figure_png(fig, dpi=dpi)
+    narrow_variant = getattr(fig, "narrow_variant", None)
     plt.close(fig)
     width, height = _png_size(png)
     data = base64.b64encode(png).decode("ascii")
-    parts = [
-        '<figure class="report-figure">',
+    img = (
         f'<img src="data:image/png;base64,{data}" alt="{_esc(alt.strip())}" '
-        f'width="{width}" height="{height}">',
-    ]
+        f'width="{width}" height="{height}">'
+    )
+    parts = ['<figure class="report-figure">']
+    if narrow_variant is None:
+        parts.append(img)
+    else:
+        # On a phone the browser takes the chart drawn 3.7 in wide (plots.NARROW): the wide
+        # one, shrunk to 360 px, would show its text at about 5 px. Print and laptops keep
+        # the wide chart (the query is on the viewport, and an A4 page is wider).
+        small = narrow_variant()
+        small_png = figure_png(small, dpi=dpi)
+        plt.close(small)
+        small_width, small_height = _png_size(small_png)
+        small_data = base64.b64encode(small_png).decode("ascii")
+        parts.append(
+            f'<picture><source media="(max-width: {PHONE_MAX_WIDTH_PX}px)" '
+            f'srcset="data:image/png;base64,{small_data}" '
+            f'width="{small_width}" height="{small_height}">{img}</picture>'
+        )
     if caption:
         parts.append(f"<figcaption>{_esc(caption)}</figcaption>")
     parts.append("</figure>")
