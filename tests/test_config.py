@@ -26,3 +26,20 @@ def test_when_relative_then_from_the_working_directory_else_the_project_root(tmp
 def test_when_the_study_folder_does_not_exist_then_the_error_says_so(tmp_path):
     with pytest.raises(StudyDataError, match="no study folder here"):
         load_study_data(tmp_path / "missing")
+
+
+def test_when_a_notebook_runs_with_its_default_study_dir_then_the_environment_variable_applies(
+    monkeypatch, tmp_path
+):
+    """From the new-user test: ANALYSIS_STUDY_DIR was ignored by a stock papermill run,
+    because the notebooks' default was the literal "data/raw"."""
+    import nbformat
+
+    from analysis.nbexport import notebook_parameters
+
+    monkeypatch.setenv(config.STUDY_DIR_ENV, str(tmp_path))
+    for path in sorted((config.PROJECT_ROOT / "notebooks").glob("0*.ipynb")):
+        default = notebook_parameters(nbformat.read(path, as_version=4))["study_dir"]
+        assert config.resolve_study_dir(default) == tmp_path.resolve(), path.name
+    monkeypatch.delenv(config.STUDY_DIR_ENV)
+    assert config.resolve_study_dir("") == config.DEFAULT_STUDY_DIR.resolve()
