@@ -54,3 +54,17 @@ def test_when_a_command_gets_sigterm_then_it_says_so_in_one_line_and_exits_143(t
     _, err = process.communicate(timeout=30)
     assert process.returncode == 143
     assert err.strip().splitlines() == ["simulate terminated"]
+
+
+def test_when_a_build_filter_is_repeated_then_every_value_counts():
+    """From the new-user test: "--phase impact --phase regional" built only regional."""
+    from analysis.cli import _parser
+
+    args = _parser().parse_args(
+        ["build", "--phase", "impact", "--phase", "regional", "--agency", "A1", "--agency", "A2"]
+        + ["--lang", "ar", "--lang", "en"]
+    )
+    assert args.phase == ["impact", "regional"]
+    assert args.agency == ["A1", "A2"]
+    assert args.lang == ["ar", "en"]
+    assert _parser().parse_args(["build"]).phase is None

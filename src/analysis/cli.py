@@ -52,15 +52,26 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--jobs", type=_int_in(1, 256), default=None, help="parallel workers (default: cores)"
     )
-    p.add_argument("--agency", nargs="+", default=None, metavar="ID", help="only these agencies")
+    # action="extend": "--phase baseline --phase impact" means both, as "--phase baseline impact".
+    p.add_argument(
+        "--agency",
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="ID",
+        help="only these agencies",
+    )
     p.add_argument(
         "--phase",
         nargs="+",
+        action="extend",
         default=None,
         metavar="P",
         help="only these phases (baseline intervention impact regional)",
     )
-    p.add_argument("--lang", nargs="+", default=None, metavar="L", help="only these languages")
+    p.add_argument(
+        "--lang", nargs="+", action="extend", default=None, metavar="L", help="only these languages"
+    )
     p.add_argument(
         "--force", action="store_true", help="rebuild every report, even those up to date"
     )
