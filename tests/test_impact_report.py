@@ -418,3 +418,23 @@ def test_when_mix_differences_are_shown_then_they_carry_plus_or_a_true_minus():
     assert signed_minus(3.24) == "+3.2"
     assert signed_minus(-3.24) == "\u22123.2"
     assert signed_minus(0.01) == "0.0"
+
+
+def test_when_the_methods_name_the_reweighting_groups_then_they_are_the_studys_own(small_data):
+    """From the new-user test: the raking sentence listed gender, age, nationality, channel
+    and visit whatever the study recorded."""
+    import dataclasses
+
+    from analysis import views
+
+    keys = [k for k in small_data.study.segments if k in small_data.responses.columns]
+    assert len(keys) >= 2
+    one = dataclasses.replace(small_data, responses=small_data.responses.drop(columns=keys[1:]))
+    for lang in ("en", "ar"):
+        label = small_data.text(small_data.study.segments[keys[0]].label, lang)
+        phrase = views.segments_phrase(one, lang)
+        assert phrase.lower() == label.lower()
+        note = " ".join(p.data for p in ImpactReport(one, "AG01", lang)._methods_note())
+        assert phrase in note
+        others = [small_data.text(small_data.study.segments[k].label, lang) for k in keys[1:]]
+        assert not any(f"{o.lower()}" in note.lower() for o in others if len(o) > 3)

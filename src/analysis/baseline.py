@@ -286,7 +286,7 @@ class BaselineReport:
         tested = gaps.dropna(subset=["p_adj", "gap"])
         clear = tested.loc[(tested["p_adj"] < SIGNIFICANCE) & (tested["gap"] < 0)]
         if clear.empty:
-            return t("finding_no_gap", lang)
+            return t("finding_no_gap", lang, segments=views.segments_phrase(self.data, lang))
         row = clear.sort_values("gap").iloc[0]
         return t(
             "finding_gap",

@@ -129,6 +129,19 @@ def ledger_sentence(data: StudyData, lang: str, agency_id: str | None, wave: str
     )
 
 
+def segments_phrase(data: StudyData, lang: str) -> str:
+    """The study's respondent groups in words ("gender, age"), for sentences naming them."""
+    names = []
+    for key, segment in data.study.segments.items():
+        if key not in data.responses.columns:
+            continue
+        label = data.text(segment.label, lang) if segment.label else key.replace("_", " ")
+        if not i18n.is_rtl(lang) and label[1:2].islower():
+            label = label[:1].lower() + label[1:]  # inside a sentence: "by gender, age"
+        names.append(label)
+    return t("list_separator", lang).join(names)
+
+
 def methods_note(
     data: StudyData,
     lang: str,
@@ -142,7 +155,7 @@ def methods_note(
     parts += [paragraph(ledger_sentence(data, lang, agency_id, w)) for w in waves]
     parts.append(ledger_table(data, lang, agency_id, waves))
     for key in keys:
-        parts.append(paragraph(t(key, lang)))
+        parts.append(paragraph(t(key, lang, segments=segments_phrase(data, lang))))
     parts.append(
         paragraph(
             t(
