@@ -336,3 +336,13 @@ def test_when_a_message_counts_with_an_unknown_noun_then_the_catalog_check_names
         ]
     finally:
         catalogs.load.cache_clear()
+
+
+def test_when_a_language_writes_decimal_commas_then_intervals_and_p_values_use_them_too():
+    """From the new-user test: French showed +13,8 beside [1.1, 26.4] and p = 0.03."""
+    from analysis.i18n import _local_marks
+
+    assert _local_marks("26.4", "fr") == "26,4"
+    assert _local_marks("-1,234.5", "fr") == "-1\u202f234,5"
+    assert _local_marks("26.4", "ar") == "26.4"
+    assert fmt_interval(1.14, 26.4, 1, "ar") == f"{LRI}[1.1،{NBSP}26.4]{PDI}"

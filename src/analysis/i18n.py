@@ -215,7 +215,16 @@ def fmt_interval(lo: float | None, hi: float | None, decimals: int = 0, lang: st
     space so that the interval never breaks across lines.
     """
     sep = t("sep_interval", lang)
-    return f"{LRI}[{fmt_num(lo, decimals)}{sep}{NBSP}{fmt_num(hi, decimals)}]{PDI}"
+    low, high = (_local_marks(fmt_num(x, decimals), lang) for x in (lo, hi))
+    return f"{LRI}[{low}{sep}{NBSP}{high}]{PDI}"
+
+
+def _local_marks(text: str, lang: str) -> str:
+    """A number formatted in English marks (``1,234.5``) with ``lang``'s (``1 234,5``)."""
+    decimal_mark, group_mark = number_symbols(lang)
+    if (decimal_mark, group_mark) == (".", ","):
+        return text
+    return text.translate({ord("."): decimal_mark, ord(","): group_mark})
 
 
 def bidi_isolate(text: str, lang: str) -> str:
@@ -275,7 +284,7 @@ def fmt_p(p: float | None, lang: str = "en") -> str:
             number = fmt_num(p, decimals)
             if decimals == 2 and p < 0.05 and number == "0.05":
                 number = fmt_num(p, 3)
-            text = f"p = {number}"
+            text = f"p = {_local_marks(number, lang)}"
     text = text.replace(" ", NBSP)
     return f"{LRI}{text}{PDI}" if is_rtl(lang) else text
 
