@@ -538,3 +538,32 @@ def test_when_an_agency_folder_is_a_link_outside_then_the_report_is_not_written(
     with pytest.raises(build_module.UnsafeReportPath, match="leads outside"):
         build_module.inside_reports(reports, "AG01/baseline.en.html")
     assert build_module.inside_reports(reports, "regional.en.html") == reports / "regional.en.html"
+
+
+def test_when_a_catalog_is_broken_then_build_stops_before_any_report(
+    small_study, tmp_path, monkeypatch, capsys
+):
+    """From the new-user test: a broken catalog failed each report with a bare KeyError."""
+    from analysis import catalogs
+    from analysis.build import build
+
+    line = "locale/fr/LC_MESSAGES/reports.po: above_target: placeholders [] differ from ['target']"
+    monkeypatch.setattr(catalogs, "problems", lambda *a, **k: [line])
+    status = build(
+        small_study, tmp_path / "reports", jobs=1, phases=["baseline"], agencies=["AG01"]
+    )
+    assert status == 2
+    err = capsys.readouterr().err
+    assert f"error: {line}" in err and "1 problem(s) in the message catalogs" in err
+    assert not list((tmp_path / "reports").rglob("*.html"))
+
+
+def test_when_no_notebooks_are_installed_then_build_says_where_they_live(
+    small_study, tmp_path, monkeypatch, capsys
+):
+    from analysis import config
+    from analysis.build import build
+
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", tmp_path / "no-notebooks")
+    assert build(small_study, tmp_path / "reports", jobs=1) == 2
+    assert "build runs from a checkout of the repository" in capsys.readouterr().err

@@ -940,6 +940,20 @@ def _build(
         return _error(str(exc))
 
     known_phases = available_phases()
+    if not known_phases:  # e.g. a pip-installed package: the notebooks are in the repository
+        return _error(
+            f"no report notebooks in {config.NOTEBOOKS_DIR}: build runs from a checkout of the "
+            "repository (its notebooks/ folder); a pip-installed package has validate, prepare, "
+            "simulate and the nbconvert exporter"
+        )
+    # A broken message catalog would fail every report of its language, one by one.
+    from analysis import catalogs
+
+    catalog_problems = catalogs.problems()
+    if catalog_problems:
+        for line in catalog_problems:
+            print(f"error: {line}", file=sys.stderr)
+        return _error(f"{len(catalog_problems)} problem(s) in the message catalogs: make catalogs")
     phases = list(dict.fromkeys(phases or known_phases))
     unknown = [p for p in phases if p not in known_phases]
     if unknown:
