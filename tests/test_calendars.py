@@ -112,6 +112,14 @@ def test_when_a_wave_declares_the_hijri_calendar_then_its_fieldwork_is_hijri():
     assert problems == [] and gregorian.waves["baseline"].fieldwork[0] == dt.date(2025, 1, 5)
 
 
+def test_when_fieldwork_mixes_a_hijri_and_a_gregorian_year_then_it_is_a_problem():
+    """From the new-user test: [1446-07-01, 2025-01-29] was a 579-year window, silently."""
+    _, problems = parse_study_text(_study_yml("[1446-07-01, 2025-01-29]"))
+    assert len(problems) == 1
+    assert "waves.baseline" in problems[0].line()
+    assert "fieldwork: both dates in one calendar" in problems[0].line()
+
+
 def test_when_the_calendar_is_not_known_then_study_yml_names_the_allowed_values():
     _, problems = parse_study_text(_study_yml("[2025-01-05, 2025-02-10]", ", calendar: julian"))
     assert len(problems) == 1

@@ -159,9 +159,14 @@ class Wave(_Strict):
         """A Hijri fieldwork window (declared, or both years 1300-1500) becomes Gregorian."""
         if self.fieldwork is None or self.calendar == "gregorian":
             return self
-        if self.calendar is None and not all(
-            calendars.is_hijri_year(day.year) for day in self.fieldwork
-        ):
+        hijri = [calendars.is_hijri_year(day.year) for day in self.fieldwork]
+        if self.calendar is None and any(hijri) and not all(hijri):
+            # One Hijri and one Gregorian year: a window of centuries that no date fails.
+            raise ValueError(
+                "fieldwork: both dates in one calendar (two Hijri years 1300-1500, or two "
+                "Gregorian years; or set calendar)"
+            )
+        if self.calendar is None and not all(hijri):
             return self
         try:
             self.fieldwork = tuple(  # type: ignore[assignment]
