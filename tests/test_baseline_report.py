@@ -164,9 +164,11 @@ def test_when_the_headline_is_read_then_it_equals_the_results_table(built_baseli
             & (results["scope"] == "outcome")
         ].iloc[0]
         html = (reports / agency / "baseline.en.html").read_text(encoding="utf-8")
-        # The interval is one isolated left-to-right run (U+2066 ... U+2069), never broken.
+        # In words (issue 16): the interval as a margin of error, one isolated left-to-right
+        # run (U+2066 ... U+2069), never broken.
         found = re.search(
-            r"Overall satisfaction is (\d+) of 100 \u2066?\[(\d+),\s(\d+)\]\u2069?", html
+            r"Overall satisfaction is (\d+) of 100 \(margin of error \u2066?(\d+)\u2013(\d+)\u2069?\)",
+            html,
         )
         assert found, "headline sentence missing"
         shown = [int(x) for x in found.groups()]

@@ -100,7 +100,8 @@ def test_when_an_agency_declines_then_its_verdict_says_declined(demo_data):
     truth = json.loads((demo_data.study_dir / "truth.json").read_text(encoding="utf-8"))
     report = ImpactReport(demo_data, truth["declining_agency"], "en")
     assert report.headline["verdict"].direction == "declined"
-    assert report.findings()[0].startswith("Satisfaction fell from")
+    assert report.findings()[0].startswith("Satisfaction fell by")
+    assert "beyond the margin of error" in report.findings()[0]
     # Its largest change is its largest fall, not its smallest one.
     rows = report.changes[report.changes["metric"] == "index_diff"].set_index("code")
     worst = min(demo_data.dimensions, key=lambda code: rows.loc[code, "estimate"])
@@ -174,9 +175,12 @@ def test_when_a_comparison_agency_is_reported_then_its_verdict_reads_its_holm_va
     diff = report.headline["diff"]
     holm = report.changes.loc[report.changes["metric"] == HOLM_METRIC].iloc[0]
     assert diff["p_adj_method"] == "holm" and diff["p_adj"] == holm["p_adj"]
-    assert report.findings()[0].endswith(", adjusted within the agency).")
-    programme_findings = ImpactReport(small_data, "AG01", "en").findings()
-    assert programme_findings[0].endswith(", adjusted across the programme agencies).")
+    # The change section's lead names the adjustment; the key findings say it in words.
+    assert report.headline_sentence().endswith(", adjusted within the agency).")
+    programme = ImpactReport(small_data, "AG01", "en")
+    assert programme.headline_sentence().endswith(", adjusted across the programme agencies).")
+    change_section = " ".join(part.data for part in programme.did_change() if hasattr(part, "data"))
+    assert programme.headline_sentence().replace("&", "&amp;")[:40] in change_section
     methods = " ".join(part.data for part in report.methods())
     assert "This is a comparison agency" in methods and "(Holm)" in methods
     programme = " ".join(part.data for part in ImpactReport(small_data, "AG01", "en").methods())

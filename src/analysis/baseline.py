@@ -206,7 +206,8 @@ class BaselineReport:
         return views.report_header(self.data, PHASE, self.lang, self.agency_id, lines)
 
     def findings(self) -> list[str]:
-        """Three to five sentences, each with a number and its uncertainty."""
+        """Three to five sentences in plain words, each with a number (issue 16): the
+        margin of error as a range in words, the tests and bracketed intervals in the tables."""
         lang = self.lang
         n = int(self.responses.shape[0])
         if self.suppressed:
@@ -223,7 +224,7 @@ class BaselineReport:
             t(
                 "finding_satisfaction",
                 lang,
-                index=views.index_phrase(o["estimate"], o["ci_low"], o["ci_high"], lang),
+                index=views.plain_index_phrase(o["estimate"], o["ci_low"], o["ci_high"], lang),
                 target=views.target_phrase(
                     o["estimate"], o["ci_low"], o["ci_high"], self.data.target_index, lang
                 ),
@@ -254,12 +255,7 @@ class BaselineReport:
                     "finding_weakest",
                     lang,
                     weak=self.data.dimension_label(weakest, self.lang),
-                    weak_index=views.index_phrase(
-                        dims.loc[weakest, "estimate"],
-                        dims.loc[weakest, "ci_low"],
-                        dims.loc[weakest, "ci_high"],
-                        lang,
-                    ),
+                    weak_index=t("of_100", lang, value=self._fmt(dims.loc[weakest, "estimate"])),
                     strong=self.data.dimension_label(strongest, self.lang),
                     strong_index=self._fmt(dims.loc[strongest, "estimate"]),
                 )
@@ -272,7 +268,6 @@ class BaselineReport:
                     "finding_priority",
                     lang,
                     dimension=self.data.dimension_label(row["dimension"], self.lang),
-                    share=self._fmt(row["importance"]),
                 )
             )
         sentences.append(self._segment_sentence())
@@ -294,8 +289,7 @@ class BaselineReport:
             group=segment_value_label(self.data, row["segment"], row["group"], lang),
             segment=segment_label(self.data, row["segment"], lang),
             gap=self._fmt(abs(row["gap"])),
-            interval=i18n.fmt_interval(-row["gap_ci_high"], -row["gap_ci_low"], 0, lang),
-            p=i18n.fmt_p(row["p_adj"]),
+            range=i18n.fmt_range(-row["gap_ci_high"], -row["gap_ci_low"], 0, lang),
         )
 
     def key_findings(self) -> HTML:

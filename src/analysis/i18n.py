@@ -219,6 +219,23 @@ def fmt_interval(lo: float | None, hi: float | None, decimals: int = 0, lang: st
     return f"{LRI}[{low}{sep}{NBSP}{high}]{PDI}"
 
 
+def fmt_range(lo: float | None, hi: float | None, decimals: int = 0, lang: str = "en") -> str:
+    """An interval as words would give it, ``62–68``: lower bound first, an en dash, no
+    brackets; one isolated left-to-right run that never breaks (see :func:`fmt_interval`).
+    For plain-language sentences ("margin of error 62–68"), the brackets being for tables."""
+    low, high = (_local_marks(fmt_num(x, decimals), lang) for x in (lo, hi))
+    return f"{LRI}{low}\u2013{high}{PDI}"
+
+
+def fmt_magnitude(x: float, lang: str = "en") -> str:
+    """The size of a change without its sign, in whole points, for a sentence that says the
+    direction in words ("rose by 4 points"): ``4``; a size that whole points would show as
+    ``0`` keeps one decimal (``0.3``) so that "between 0 and 9" never hides a real bound."""
+    size = abs(float(x))
+    decimals = 0 if size == 0 or round(size) >= 1 else 1
+    return fmt_num(size, decimals, lang)
+
+
 def _local_marks(text: str, lang: str) -> str:
     """A number formatted in English marks (``1,234.5``) with ``lang``'s (``1 234,5``)."""
     decimal_mark, group_mark = number_symbols(lang)

@@ -415,61 +415,16 @@ class ImpactReport:
         return views.report_header(self.data, PHASE, self.lang, self.agency_id, lines)
 
     def findings(self) -> list[str]:
+        """The first screen in plain words: direction, size in points, whether it could be
+        chance, uncertain comparisons as ranges in words (issue 16). Every technical value
+        (p, g, bracketed intervals) is in the tables and the methods note."""
         lang, h = self.lang, self.headline
         if h["suppressed"]:
-            return [
-                t(
-                    "impact_too_few",
-                    lang,
-                    n_before=h["n_before"],
-                    n_after=h["n_after"],
-                    min_n=self.data.min_report_n,
-                )
-            ]
-        d, g, b, a = h["diff"], h["g"], h["before"], h["after"]
-        direction = h["verdict"].direction
-        key = {
-            "improved": "impact_headline_up",
-            "declined": "impact_headline_down",
-            "no clear change": "impact_headline_flat",
-        }[direction]
-        sentences = [
-            t(
-                key,
-                lang,
-                before=views.index_phrase(b["estimate"], b["ci_low"], b["ci_high"], lang),
-                after=views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang),
-                change=i18n.count_phrase(d["estimate"], "point", lang, signed=True),
-                interval=i18n.fmt_interval(h["shown"][0], h["shown"][1], 0, lang),
-                p=i18n.fmt_p(d["p_adj"], lang),
-                adjusted=t(
-                    "adjusted_across_programme"
-                    if d["p_adj_method"] == "bh"
-                    else "adjusted_within_agency",
-                    lang,
-                ),
-            ),
-            self._target_sentence(),
-            t(
-                "impact_effect_size",
-                lang,
-                g=self._fmt(g["estimate"], 2, signed=True),
-                interval=i18n.fmt_interval(g["ci_low"], g["ci_high"], 2, lang),
-                size=t(i18n.effect_size_key(g["estimate"]), lang),
-            ),
-        ]
-        sentences.append(self._where_sentence())
+            return [self._too_few_sentence()]
+        sentences = [self._plain_headline(), self._target_sentence(plain=True)]
+        sentences.append(self._where_sentence(plain=True))
         if self.did is not None and not _missing(self.did.estimate):
-            sentences.append(
-                t(
-                    "impact_did",
-                    lang,
-                    comparison=self._fmt(self.did.comparison_mean, signed=True),
-                    k=self.did.k,
-                    did=self._fmt(self.did.estimate, signed=True),
-                    interval=i18n.fmt_interval(self.did.ci_low, self.did.ci_high, 0, lang),
-                )
-            )
+            sentences.append(self._plain_did_sentence())
         elif self.is_programme:
             # 0 comparison agencies: none to compare with; 1: too few for a comparison (2+);
             # 2 or more whose changes could not be estimated: say so, not "without".
@@ -478,18 +433,154 @@ class ImpactReport:
                 count, "impact_comparison_unavailable"
             )
             sentences.append(t(key, lang))
-        mix_sentence = self._mix_sentence()
+        mix_sentence = self._mix_sentence(plain=True)
         if mix_sentence:
             sentences.append(mix_sentence)
         return sentences[:5]
 
-    def _target_sentence(self) -> str:
-        """Whether the follow-up index meets the target, and each minimum standard."""
+    def _too_few_sentence(self) -> str:
+        h = self.headline
+        return t(
+            "impact_too_few",
+            self.lang,
+            n_before=h["n_before"],
+            n_after=h["n_after"],
+            min_n=self.data.min_report_n,
+        )
+
+    def headline_sentence(self) -> str:
+        """The headline change with its corrected interval and p (the change section's lead)."""
+        lang, h = self.lang, self.headline
+        if h["suppressed"]:
+            return self._too_few_sentence()
+        d, b, a = h["diff"], h["before"], h["after"]
+        key = {
+            "improved": "impact_headline_up",
+            "declined": "impact_headline_down",
+            "no clear change": "impact_headline_flat",
+        }[h["verdict"].direction]
+        return t(
+            key,
+            lang,
+            before=views.index_phrase(b["estimate"], b["ci_low"], b["ci_high"], lang),
+            after=views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang),
+            change=i18n.count_phrase(d["estimate"], "point", lang, signed=True),
+            interval=i18n.fmt_interval(h["shown"][0], h["shown"][1], 0, lang),
+            p=i18n.fmt_p(d["p_adj"], lang),
+            adjusted=t(
+                "adjusted_across_programme"
+                if d["p_adj_method"] == "bh"
+                else "adjusted_within_agency",
+                lang,
+            ),
+        )
+
+    def effect_size_sentence(self) -> str:
+        g = self.headline["g"]
+        return t(
+            "impact_effect_size",
+            self.lang,
+            g=self._fmt(g["estimate"], 2, signed=True),
+            interval=i18n.fmt_interval(g["ci_low"], g["ci_high"], 2, self.lang),
+            size=t(i18n.effect_size_key(g["estimate"]), self.lang),
+        )
+
+    def _plain_headline(self) -> str:
+        """'Satisfaction rose from 65 to 69 of 100, but the rise is within the margin of
+        error: ...' — the verdict's words, from the same corrected interval as the table."""
+        lang, h = self.lang, self.headline
+        low, high, verdict = h["shown"]
+        estimate = h["diff"]["estimate"]
+        before = self._fmt(h["before"]["estimate"])
+        after = self._fmt(h["after"]["estimate"])
+        mag = i18n.fmt_magnitude
+        if verdict.direction == "improved":
+            return t(
+                "plain_impact_up",
+                lang,
+                change=mag(estimate, lang),
+                before=before,
+                after=after,
+                low=mag(low, lang),
+                high=mag(high, lang),
+            )
+        if verdict.direction == "declined":
+            return t(
+                "plain_impact_down",
+                lang,
+                change=mag(estimate, lang),
+                before=before,
+                after=after,
+                low=mag(high, lang),
+                high=mag(low, lang),
+            )
+        shown = round(estimate)
+        key = (
+            "plain_impact_flat_rise"
+            if shown > 0
+            else "plain_impact_flat_fall"
+            if shown < 0
+            else "plain_impact_flat_same"
+        )
+        return t(
+            key,
+            lang,
+            before=before,
+            after=after,
+            fall=mag(min(low, 0.0), lang),
+            rise=mag(max(high, 0.0), lang),
+        )
+
+    def _plain_did_sentence(self) -> str:
+        """Comparison agencies' change in words, and this agency's difference as a range."""
+        lang, did = self.lang, self.did
+        mag = i18n.fmt_magnitude
+        if did.ci_low > 0:
+            clause = t(
+                "plain_did_more",
+                lang,
+                did=mag(did.estimate, lang),
+                low=mag(did.ci_low, lang),
+                high=mag(did.ci_high, lang),
+            )
+        elif did.ci_high < 0:
+            clause = t(
+                "plain_did_less",
+                lang,
+                did=mag(did.estimate, lang),
+                low=mag(did.ci_high, lang),
+                high=mag(did.ci_low, lang),
+            )
+        else:
+            clause = t(
+                "plain_did_unclear",
+                lang,
+                fall=mag(min(did.ci_low, 0.0), lang),
+                rise=mag(max(did.ci_high, 0.0), lang),
+            )
+        shown = round(did.comparison_mean)
+        key = (
+            "plain_comparison_rose"
+            if shown > 0
+            else "plain_comparison_fell"
+            if shown < 0
+            else "plain_comparison_same"
+        )
+        return t(key, lang, comparison=mag(did.comparison_mean, lang), k=did.k, did=clause)
+
+    def _target_sentence(self, plain: bool = False) -> str:
+        """Whether the follow-up index meets the target, and each minimum standard
+        (``plain``: the index without its bracketed interval, for the key findings)."""
         lang, a = self.lang, self.headline["after"]
+        index = (
+            t("of_100", lang, value=self._fmt(a["estimate"]))
+            if plain
+            else views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang)
+        )
         text = t(
             "impact_target_followup",
             lang,
-            index=views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang),
+            index=index,
             target=views.target_phrase(
                 a["estimate"], a["ci_low"], a["ci_high"], self.data.target_index, lang
             ),
@@ -503,7 +594,9 @@ class ImpactReport:
         ]
         return rows.dropna(subset=["estimate"]).set_index("code")
 
-    def _where_sentence(self) -> str:
+    def _where_sentence(self, plain: bool = False) -> str:
+        """The largest change and how many parts of the service changed beyond the margin
+        of error (``plain``: in words, without the bracketed interval)."""
         dims = self._dimension_changes()
         if dims.empty:
             return t("impact_where_none", self.lang)
@@ -514,28 +607,59 @@ class ImpactReport:
         shown = {code: self._shown(code) for code in dims.index}
         clear_up = dims.loc[[shown[c] is not None and shown[c][0] > 0 for c in dims.index]]
         clear_down = dims.loc[[shown[c] is not None and shown[c][1] < 0 for c in dims.index]]
+        dimension = self.data.dimension_label(best, self.lang)
+        change = dims.loc[best, "estimate"]
+        names = t("list_separator", self.lang).join(
+            self.data.dimension_label(c, self.lang) for c in clear_down.index
+        )
+        if plain:
+            clear_key = (
+                "plain_where_clear_none"
+                if not len(clear_up)
+                else "plain_where_clear_all"
+                if len(clear_up) == len(dims)
+                else "plain_where_clear"
+            )
+            clear = t(
+                clear_key,
+                self.lang,
+                clear=len(clear_up),
+                total=len(dims),
+            )
+            key = "plain_where_fall" if round(change) < 0 else "plain_where_rise"
+            text = t(
+                key,
+                self.lang,
+                dimension=dimension,
+                change=i18n.fmt_magnitude(change, self.lang),
+                clear=clear,
+            )
+            if len(clear_down):
+                text += " " + t("plain_where_declines", self.lang, dimensions=names)
+            return text
         text = t(
             "impact_where_best",
             self.lang,
-            dimension=self.data.dimension_label(best, self.lang),
-            change=i18n.count_phrase(dims.loc[best, "estimate"], "point", self.lang, signed=True),
+            dimension=dimension,
+            change=i18n.count_phrase(change, "point", self.lang, signed=True),
             interval=i18n.fmt_interval(shown[best][0], shown[best][1], 0, self.lang),
             clear=len(clear_up),
             total=len(dims),
         )
         if len(clear_down):
-            names = t("list_separator", self.lang).join(
-                self.data.dimension_label(c, self.lang) for c in clear_down.index
-            )
             text += " " + t("impact_where_declines", self.lang, dimensions=names)
         return text
 
-    def _mix_sentence(self) -> str | None:
+    def _mix_sentence(self, plain: bool = False) -> str | None:
+        """Whether the respondent mix changed, and the change reweighted to the baseline mix
+        (``plain``: without interval and effective sample size, for the key findings)."""
         mix, rw = self.mix, self.reweighted
         if mix.empty or rw is None or _missing(rw.get("estimate")):
             return None
         shifted = mix.drop_duplicates("segment")
         shifted = shifted.loc[shifted["p_value"] < SIGNIFICANCE]
+        if shifted.empty and plain:
+            return t("plain_mix_same", self.lang, change=self._fmt(rw["estimate"], signed=True))
         if shifted.empty:
             return t(
                 "impact_mix_same",
@@ -546,6 +670,13 @@ class ImpactReport:
         names = t("list_separator", self.lang).join(
             segment_label(self.data, s, self.lang) for s in shifted["segment"]
         )
+        if plain:
+            return t(
+                "plain_mix_changed",
+                self.lang,
+                segments=names,
+                change=self._fmt(rw["estimate"], signed=True),
+            )
         return t(
             "impact_mix_changed",
             self.lang,
@@ -590,7 +721,7 @@ class ImpactReport:
             )
         frame = pd.DataFrame(rows)
         if self.headline["suppressed"]:
-            parts.append(views.paragraph(self.findings()[0]))
+            parts.append(views.paragraph(self._too_few_sentence()))
             parts.append(self._change_table(codes, "caption_change_dimensions"))
             parts.append(self._detail_table(codes, "caption_detail_dimensions"))
             return parts
@@ -618,6 +749,8 @@ class ImpactReport:
         )
         parts.append(figure_html(fig, alt=alt))
         if not self.headline["suppressed"]:
+            technical = (self.headline_sentence(), self.effect_size_sentence())
+            parts.append(views.paragraph(" ".join(technical)))
             parts.append(views.paragraph(self._where_sentence()))
         parts.append(self._change_table(codes, "caption_change_dimensions"))
         parts.append(self._detail_table(codes, "caption_detail_dimensions"))

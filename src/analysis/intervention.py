@@ -262,8 +262,8 @@ class InterventionReport:
                 t(
                     "intervention_period_line",
                     self.lang,
-                    start=i18n.fmt_date(self.dose["span_start"], self.lang),
-                    end=i18n.fmt_date(self.dose["span_end"], self.lang),
+                    start=i18n.fmt_date_long(self.dose["span_start"], self.lang),
+                    end=i18n.fmt_date_long(self.dose["span_end"], self.lang),
                     weeks=int(self.dose["span_weeks"]),
                 )
             )
@@ -332,8 +332,8 @@ class InterventionReport:
             key,
             self.lang,
             weeks=gap["weeks"],
-            start=i18n.fmt_date(gap["start"], self.lang),
-            end=i18n.fmt_date(gap["end"], self.lang),
+            start=i18n.fmt_date_long(gap["start"], self.lang),
+            end=i18n.fmt_date_long(gap["end"], self.lang),
         )
 
     def coverage_sentence(self) -> str:

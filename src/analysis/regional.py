@@ -717,16 +717,32 @@ class RegionalReport:
         return " ".join(sentences)
 
     def league_sentence(self) -> str:
-        reported = self.reported
+        """How many agencies improved and declined beyond the margin of error, and how many
+        are clearly below the target; a zero reads "none" (``لم تتراجع أي جهة``), not "0"."""
+        lang, reported = self.lang, self.reported
         ranked = self.league.loc[self.league["rank"].notna()]
+        improved = int((reported["direction"] == "improved").sum())
+        declined = int((reported["direction"] == "declined").sum())
+        below = int(ranked["clearly_below_target"].fillna(False).sum())
+        target = self._fmt(self.data.target_index)
         return t(
             "regional_league",
-            self.lang,
-            improved=int((reported["direction"] == "improved").sum()),
-            declined=int((reported["direction"] == "declined").sum()),
-            total=len(reported),
-            below=int(ranked["clearly_below_target"].fillna(False).sum()),
-            target=self._fmt(self.data.target_index),
+            lang,
+            improved=t(
+                "league_improved" if improved else "league_improved_none",
+                lang,
+                improved=improved,
+                total=len(reported),
+            ),
+            declined=t(
+                "league_declined" if declined else "league_declined_none", lang, declined=declined
+            ),
+            below=t(
+                {0: "league_below_none", 1: "league_below_one"}.get(below, "league_below"),
+                lang,
+                below=below,
+                target=target,
+            ),
         )
 
     def dose_sentence(self) -> str:
@@ -759,17 +775,104 @@ class RegionalReport:
         )
 
     def findings(self) -> list[str]:
-        """Programme effect, difference-in-differences, league, dose-response, suppression."""
+        """The first screen in plain words (issue 16): who is compared, the programme effect,
+        the difference from the comparison agencies, the league and dose-response. The
+        technical values (g, I², Welch and randomisation p) are in the sections below."""
         sentences = [
-            self.pooled_sentence(),
-            self.did_sentence(),
+            self.counts_sentence(),
+            self._plain_pooled(),
+            self._plain_did(),
             self.league_sentence(),
-            self.dose_sentence(),
+            self._plain_dose(),
         ]
-        suppressed = self.suppressed_sentence()
-        if suppressed:
-            sentences.append(suppressed)
         return sentences[:5]
+
+    def counts_sentence(self) -> str:
+        """The study's agencies, those compared and those left out, in one sentence, so that
+        the header's, the findings' and the league's counts add up."""
+        groups = self.data.agencies.set_index("agency_id")["group"].astype(str)
+        reported = self.reported["agency_id"].astype(str)
+        programme = int((groups == "programme").sum())
+        comparison = int((groups == "comparison").sum())
+        if not self.suppressed_ids:
+            return t(
+                "plain_regional_counts_all",
+                self.lang,
+                total=len(groups),
+                programme=programme,
+                comparison=comparison,
+            )
+        return t(
+            "plain_regional_counts",
+            self.lang,
+            total=len(groups),
+            programme=programme,
+            comparison=comparison,
+            ranked=len(reported),
+            ranked_programme=int((groups.reindex(reported) == "programme").sum()),
+            min_n=self.data.min_report_n,
+            names=self._names(self.suppressed_ids),
+        )
+
+    def _plain_pooled(self) -> str:
+        pooled = self.numbers.pooled
+        if pooled is None:
+            return t("regional_pooled_none", self.lang)
+        if pooled.ci_low > 0:
+            key = "plain_regional_pooled_up"
+        elif pooled.ci_high < 0:
+            key = "plain_regional_pooled_down"
+        else:
+            key = "plain_regional_pooled_flat"
+        text = t(
+            key, self.lang, k=pooled.k, size=t(i18n.effect_size_key(pooled.estimate), self.lang)
+        )
+        # A 95% prediction interval that includes no effect: some agencies may not gain at all.
+        if not _missing(pooled.pi_low) and pooled.pi_low < 0 < pooled.pi_high:
+            text += " " + t("plain_regional_varies", self.lang)
+        return text
+
+    def _plain_did(self) -> str:
+        summary = self.numbers.did
+        if summary is None:
+            return t("regional_no_did", self.lang)
+        did, lang = summary.result, self.lang
+        common = {
+            "programme": self._fmt(summary.programme_change, 1, signed=True),
+            "comparison": self._fmt(summary.comparison_change, 1, signed=True),
+        }
+        if did.ci_low > 0 or did.ci_high < 0:
+            # One decimal, like the two changes it is the difference of (+7.9 - +2.0 = 5.9).
+            low, high = sorted((abs(did.ci_low), abs(did.ci_high)))
+            return t(
+                "plain_regional_did_more" if did.ci_low > 0 else "plain_regional_did_less",
+                lang,
+                did=self._fmt(abs(did.estimate), 1),
+                low=self._fmt(low, 1),
+                high=self._fmt(high, 1),
+                **common,
+            )
+        return t(
+            "plain_regional_did_unclear",
+            lang,
+            fall=self._fmt(abs(min(did.ci_low, 0.0)), 1),
+            rise=self._fmt(max(did.ci_high, 0.0), 1),
+            **common,
+        )
+
+    def _plain_dose(self) -> str:
+        summary = self.numbers.dose
+        if summary is None:
+            return t("regional_dose_none", self.lang)
+        dose = summary.result
+        if dose.ci_low > 0:
+            key = "plain_regional_dose_up"
+        elif dose.ci_high < 0:
+            key = "plain_regional_dose_down"
+        else:
+            key = "plain_regional_dose_flat"
+        slope = i18n.fmt_magnitude(dose.slope * COVERAGE_STEP, self.lang)
+        return t(key, self.lang, slope=slope, k=dose.k)
 
     def key_findings(self) -> HTML:
         return findings_html(self.findings(), self.lang)

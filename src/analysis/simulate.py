@@ -1382,7 +1382,7 @@ def study_yaml(plans: Sequence[AgencyPlan], export: PlatformLayout | None = None
     document = {
         "title": {
             "en": "SYNTHETIC demo study: beneficiary satisfaction programme, Eastern Province",
-            "ar": "دراسة تجريبية اصطناعية (بيانات وهمية): برنامج رضا المستفيدين، المنطقة الشرقية",
+            "ar": "دراسة تجريبية اصطناعية (بيانات افتراضية لأغراض العرض): برنامج رضا المستفيدين، المنطقة الشرقية",
         },
         "languages": ["ar", "en"],
         "scale": {

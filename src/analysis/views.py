@@ -206,6 +206,17 @@ def index_phrase(estimate: float, ci_low: float, ci_high: float, lang: str) -> s
     )
 
 
+def plain_index_phrase(estimate: float, ci_low: float, ci_high: float, lang: str) -> str:
+    """'64 of 100 (margin of error 60–68)': :func:`index_phrase` for a key finding, where
+    the reader is not assumed to read bracketed intervals (issue 16)."""
+    return t(
+        "index_margin",
+        lang,
+        value=i18n.fmt_num(estimate, 0, lang),
+        range=i18n.fmt_range(ci_low, ci_high, 0, lang),
+    )
+
+
 def threshold_status(ci_low: float, ci_high: float, threshold: float) -> str:
     """``met`` (interval above the threshold), ``below`` (interval below it) or ``margin``
     (the interval contains it: within the margin of error); ``""`` when unknown."""
