@@ -346,3 +346,22 @@ def test_when_a_language_writes_decimal_commas_then_intervals_and_p_values_use_t
     assert _local_marks("-1,234.5", "fr") == "-1\u202f234,5"
     assert _local_marks("26.4", "ar") == "26.4"
     assert fmt_interval(1.14, 26.4, 1, "ar") == f"{LRI}[1.1،{NBSP}26.4]{PDI}"
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "decimals", "shown"),
+    [
+        (0.02, 9.5, 1, "[0.02, 9.5]"),  # AG01 impact, Staff: "improved" beside "[0.0, 9.5]"
+        (-0.3, 4.2, 0, "[-0.3, 4]"),
+        (0.004, 1.0, 1, "[0.004, 1.0]"),
+        (0.0, 2.0, 1, "[0.0, 2.0]"),  # a bound that is zero stays zero
+        (1.4, 3.0, 0, "[1, 3]"),
+    ],
+)
+def test_when_a_bound_would_round_to_zero_then_it_keeps_the_digits_that_show_its_side(
+    lo, hi, decimals, shown
+):
+    from analysis.i18n import fmt_interval
+
+    text = fmt_interval(lo, hi, decimals, "en").replace("\u00a0", " ").strip("\u2066\u2069")
+    assert text == shown

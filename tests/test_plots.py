@@ -397,13 +397,26 @@ def test_when_lang_is_ar_then_arabic_labels_stand_right_of_the_plot(name):
 
 
 #: Charts whose x axis is a category order read from the reading side (the Likert scale,
-#: the weeks of the timeline): mirrored in Arabic. Every other x axis is numeric.
-MIRRORED_CATEGORY_AXES = {"likert_diverging", "likert_before_after", "activity_timeline"}
+#: disagree to agree): mirrored in Arabic. Every other x axis is numeric, time included,
+#: and the heatmap's colour bar too (issue 13: presenters switching languages).
+MIRRORED_CATEGORY_AXES = {"likert_diverging", "likert_before_after"}
 
 
-@pytest.mark.parametrize(
-    "name", sorted(set(ALL_CHARTS) - MIRRORED_CATEGORY_AXES - {"change_heatmap"})
-)
+@pytest.mark.parametrize("name", ["index_with_ci", "segment_gaps"])
+def test_when_lang_is_ar_then_value_labels_stand_beyond_the_upper_bound(name):
+    fig = ALL_CHARTS[name]("ar")
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    labels = [a for a in ax.texts if hasattr(a, "xy") and a.get_text().strip("+-−").isdigit()]
+    assert labels, "no value labels drawn"
+    for label in labels:
+        anchor_x = ax.transData.transform(label.xy)[0]
+        # Anchored at the upper bound: the label starts right of it, clear of the whisker.
+        assert label.get_window_extent(renderer).x0 >= anchor_x, label.get_text()
+
+
+@pytest.mark.parametrize("name", sorted(set(ALL_CHARTS) - MIRRORED_CATEGORY_AXES))
 @pytest.mark.parametrize("lang", ["ar", "en"])
 def test_when_a_chart_has_a_numeric_x_axis_then_it_increases_left_to_right_in_both_languages(
     name, lang

@@ -215,15 +215,27 @@ def fmt_interval(lo: float | None, hi: float | None, decimals: int = 0, lang: st
     space so that the interval never breaks across lines.
     """
     sep = t("sep_interval", lang)
-    low, high = (_local_marks(fmt_num(x, decimals), lang) for x in (lo, hi))
+    low, high = (_local_marks(fmt_num(x, _bound_decimals(x, decimals)), lang) for x in (lo, hi))
     return f"{LRI}[{low}{sep}{NBSP}{high}]{PDI}"
+
+
+def _bound_decimals(x: float | None, decimals: int) -> int:
+    """Decimals for an interval bound: ``decimals``, or up to two more when the bound would
+    otherwise show as 0 without being 0. A verdict reads the bound's side of zero, so a
+    bound of 0.02 shown as "0.0" beside "improved" would seem to contradict it (issue 13)."""
+    if _is_missing(x) or x == 0:
+        return decimals
+    for extra in range(3):
+        if abs(float(x)) >= 0.5 * 10 ** -(decimals + extra):
+            return decimals + extra
+    return decimals + 2
 
 
 def fmt_range(lo: float | None, hi: float | None, decimals: int = 0, lang: str = "en") -> str:
     """An interval as words would give it, ``62–68``: lower bound first, an en dash, no
     brackets; one isolated left-to-right run that never breaks (see :func:`fmt_interval`).
     For plain-language sentences ("margin of error 62–68"), the brackets being for tables."""
-    low, high = (_local_marks(fmt_num(x, decimals), lang) for x in (lo, hi))
+    low, high = (_local_marks(fmt_num(x, _bound_decimals(x, decimals)), lang) for x in (lo, hi))
     return f"{LRI}{low}\u2013{high}{PDI}"
 
 

@@ -202,10 +202,11 @@ def _with_narrow_variant(func: Callable[..., Figure]) -> Callable[..., Figure]:
             def narrow_variant() -> Figure:
                 with layout(NARROW):
                     small = func(*args, **kwargs)
-                    # Axis titles are one line in every chart; a phone needs them wrapped.
+                    # Axis titles are one line in every chart; a phone needs them wrapped,
+                    # to the width of the plot (beside the row labels), not of the figure.
                     for ax in small.axes:
-                        ax.set_xlabel(_wrap(ax.get_xlabel(), _TITLE_WRAP))
-                        ax.set_ylabel(_wrap(ax.get_ylabel(), _TITLE_WRAP))
+                        ax.set_xlabel(_wrap(ax.get_xlabel(), _AXIS_TITLE_WRAP))
+                        ax.set_ylabel(_wrap(ax.get_ylabel(), _AXIS_TITLE_WRAP))
                     return small
 
             fig.narrow_variant = narrow_variant
@@ -396,6 +397,8 @@ def _new_figure(height_in: float, width_in: float | None = None) -> Figure:
 #: Characters per line of a chart title drawn narrower than :data:`WIDE` (a wide title
 #: fits on one line; a phone's would run off the figure).
 _TITLE_WRAP = 64
+#: Characters per line of an axis title at the report width (the plot is about 60% of it).
+_AXIS_TITLE_WRAP = 44
 
 
 def _title(fig: Figure, text: str | None, rtl: bool) -> None:
@@ -411,7 +414,7 @@ def _row_axes(ax: Axes, rtl: bool, invert_x: bool = False) -> None:
     A numeric value axis increases left to right in both languages (REPORTS.md: only labels
     and category order mirror), so that a presenter switching languages never shows a mirror
     image; ``invert_x`` only for an axis that is a category order read from the reading
-    side (the Likert scale, disagree to agree; the weeks of the activity timeline).
+    side (the Likert scale, disagree to agree). Time runs left to right too.
     """
     ax.spines["left"].set_visible(False)
     ax.spines["right"].set_visible(False)
@@ -508,11 +511,6 @@ def _italic(rtl: bool) -> str:
     return "normal" if rtl else "italic"
 
 
-def _offset(rtl: bool, points: float) -> float:
-    """A horizontal text offset in points "after" a value in reading direction."""
-    return -points if rtl else points
-
-
 def _fmt(value: float, digits: int = 0, signed: bool = False) -> str:
     value = round(float(value), digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     if value == 0:
@@ -553,9 +551,9 @@ def _suppressed_text(ax: Axes, x: float, y: float, text: str, rtl: bool) -> None
     ax.annotate(
         text,
         xy=(x, y),
-        xytext=(_offset(rtl, 4), 0),
+        xytext=(4, 0),  # inside the axis from its low end, which is on the left in Arabic too
         textcoords="offset points",
-        ha="right" if rtl else "left",
+        ha="left",
         va="center",
         fontsize=8.5,
         fontstyle=_italic(rtl),
@@ -765,7 +763,9 @@ def _draw_likert(
         )
         text_colour = _contrast_text(colour)
         for yi, lo, w in zip(y_bars, left, widths, strict=True):
-            if w >= 7:  # a number in a thinner segment would not fit
+            # A number in a thinner segment would not fit (7% of the report width's axis;
+            # proportionally more on a phone's narrower one).
+            if w >= 7 * FIGURE_WIDTH_IN / _LAYOUT.get().width_in:
                 ax.text(
                     lo + w / 2,
                     yi,
@@ -1018,9 +1018,11 @@ def _value_labels(
             ax.annotate(
                 _fmt(v, digits),
                 (xi, yi),
-                xytext=(_offset(rtl, 5), 0),
+                # Beyond the upper bound in both languages: the value axis runs left to
+                # right in Arabic too, so the label's side does not mirror.
+                xytext=(5, 0),
                 textcoords="offset points",
-                ha="right" if rtl else "left",
+                ha="left",
                 va="center",
                 fontsize=8,
                 color=MUTED_INK,
@@ -1548,7 +1550,8 @@ def change_heatmap(
             ax.text(
                 c + 0.5,
                 r + 0.5,
-                lab["suppressed"],
+                # On a phone a cell is narrower than "n < 10": it takes two lines there.
+                lab["suppressed"].replace(" ", "\n", 1) if upright else lab["suppressed"],
                 ha="center",
                 va="center",
                 fontsize=7.5,
@@ -1594,8 +1597,7 @@ def change_heatmap(
         colourbar.ax.xaxis.set_major_formatter(
             FuncFormatter(lambda v, _: _fmt(v, 0, signed=v != 0))
         )
-        if rtl:
-            colourbar.ax.invert_xaxis()
+        # The colour bar is a numeric scale: low to high, left to right, in Arabic too.
         _title(fig, lab.get("title"), rtl)
     return fig
 
@@ -2033,7 +2035,7 @@ def activity_timeline(
             ax.set_xlim(lo - pad, hi + pad)
         # At most six dates fit under a report-width axis; numeric dates read the same in
         # both languages.
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=min(6, _LAYOUT.get().max_ticks - 1))
         formatter = mdates.AutoDateFormatter(locator, defaultfmt="%Y-%m-%d")
         formatter.scaled = {
             mdates.DAYS_PER_YEAR: "%Y",
@@ -2049,7 +2051,8 @@ def activity_timeline(
         )
         ax.xaxis.grid(True)
         ax.set_axisbelow(True)
-        _row_axes(ax, rtl, invert_x=True)
+        # Time runs left to right in both languages, like every other numeric axis.
+        _row_axes(ax, rtl)
         handles, legend_texts = [], []
         if counted.any():
             steps = _size_steps(largest)
