@@ -203,3 +203,39 @@ def test_when_a_report_links_to_its_twin_and_the_portal_then_each_link_lands_in_
         target = (page.parent / portal[0].partition("#")[0]).resolve()
         assert f'id="{lang}"' in target.read_text("utf-8"), page
         assert twins and all((page.parent / twin).is_file() for twin in twins), (page, twins)
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_when_the_segment_table_is_built_then_each_segment_shows_its_p_once_and_signed_gaps(
+    built_baseline, lang
+):
+    """Issue 13: one test per segment, so its p once (not on every group's row, where it
+    reads as each gap being significant); the gap is a difference, signed with a true minus."""
+    import html as html_lib
+
+    from analysis.i18n import t
+
+    _, reports = built_baseline
+    page = (reports / "AG01" / f"baseline.{lang}.html").read_text(encoding="utf-8")
+    caption = html_lib.escape(t("caption_segments", lang), quote=False)
+    start = page.index(f"<caption>{caption}</caption>")
+    table = page[start : page.index("</table>", start)]
+    rows = [
+        [
+            html_lib.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+            for c in re.findall(r"<t[hd][^>]*>.*?</t[hd]>", r)
+        ]
+        for r in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
+    ]
+    header, body = rows[0], rows[1:]
+    segment, gap, p = 0, header.index(t("col_gap", lang)), len(header) - 2
+    assert "p" in header[p]
+    by_segment: dict[str, list[str]] = {}
+    for row in body:
+        by_segment.setdefault(row[segment], []).append(row[p])
+        if row[gap] not in ("", "0.0", "—") and "<" not in row[gap]:
+            assert row[gap][0] in "+\u2212", row
+    assert len(by_segment) >= 2
+    for name, values in by_segment.items():
+        shown = [v for v in values if v]
+        assert len(shown) == 1, (name, values)

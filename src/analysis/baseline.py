@@ -540,7 +540,8 @@ class BaselineReport:
                 table,
                 lang,
                 caption=t("caption_segments", lang),
-                number_formats={t("col_index", lang): 1, t("col_gap", lang): 1},
+                # The gap is a difference: signed, with a true minus (issue 13).
+                number_formats={t("col_index", lang): 1, t("col_gap", lang): i18n.fmt_difference},
                 suppressed_mask=gaps["suppressed"].astype(bool).reset_index(drop=True),
                 min_report_n=self.data.min_report_n,
             )

@@ -219,6 +219,14 @@ def fmt_interval(lo: float | None, hi: float | None, decimals: int = 0, lang: st
     return f"{LRI}[{low}{sep}{NBSP}{high}]{PDI}"
 
 
+def fmt_difference(value: float | None, decimals: int = 1) -> str:
+    """A difference in a table column, with its sign: ``+3.2``, ``\u22123.2`` (a true minus,
+    U+2212, as the charts' axes draw it), ``0.0``; a table cell is laid out left to right."""
+    if _is_missing(value):
+        return MISSING
+    return fmt_num(value, decimals, "en", signed=True).replace("-", "\u2212")
+
+
 def _bound_decimals(x: float | None, decimals: int) -> int:
     """Decimals for an interval bound: ``decimals``, or up to two more when the bound would
     otherwise show as 0 without being 0. A verdict reads the bound's side of zero, so a

@@ -199,9 +199,7 @@ def impact_results(data: StudyData) -> pd.DataFrame:
 
 def signed_minus(value: float, decimals: int = 1) -> str:
     """A difference with its sign: ``+3.2``, ``\u22123.2`` (true minus, U+2212), ``0.0``."""
-    if _missing(value):
-        return i18n.MISSING
-    return i18n.fmt_num(value, decimals, "en", signed=True).replace("-", "\u2212")
+    return i18n.fmt_difference(value, decimals)
 
 
 def mix_table(baseline: pd.DataFrame, followup: pd.DataFrame, segments: list[str]) -> pd.DataFrame:

@@ -31,6 +31,7 @@ max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1b1b1b;line-height:1.45}
 h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;color:#0b4a7d}
 p.sub{color:#444;margin-top:0}table{border-collapse:collapse;width:100%;font-size:.95rem}
 caption{text-align:start;font-weight:bold;padding:.4rem 0}
+.table-wrap caption{max-width:calc(100vw - 2rem);position:sticky;inset-inline-start:0}
 th,td{border-bottom:1px solid #ccd;padding:.35rem .5rem;text-align:start;vertical-align:top}
 thead th{border-bottom:2px solid #333}td.links a{margin-inline-end:.6rem}
 .ar{font-family:"Noto Naskh Arabic","Segoe UI",Tahoma,"DejaVu Sans",sans-serif}
