@@ -100,7 +100,7 @@ def test_when_an_agency_declines_then_its_verdict_says_declined(demo_data):
     truth = json.loads((demo_data.study_dir / "truth.json").read_text(encoding="utf-8"))
     report = ImpactReport(demo_data, truth["declining_agency"], "en")
     assert report.headline["verdict"].direction == "declined"
-    assert report.findings()[0].startswith("Satisfaction fell by")
+    assert report.findings()[0].startswith("Overall satisfaction fell by")
     assert "beyond the margin of error" in report.findings()[0]
     # Its largest change is its largest fall, not its smallest one.
     rows = report.changes[report.changes["metric"] == "index_diff"].set_index("code")
@@ -364,7 +364,10 @@ def test_when_next_steps_are_written_then_they_name_the_weakest_key_driver(demo_
     assert f"{after[weakest]:.0f} of 100" in sentences[0]
     assert report.last_dimension == "LAST"
     last_items = report._item_rows(demo_data.dimensions["LAST"])
-    assert demo_data.item_label(last_items.iloc[0]["code"], "en") in sentences[1]
+    # Quoted without its own full stop; its change in words unless beyond the margin.
+    quoted = demo_data.item_label(last_items.iloc[0]["code"], "en").rstrip(".")
+    assert f"“{quoted}”" in sentences[1]
+    assert "since the baseline" in sentences[1]
     arabic = ImpactReport(demo_data, "AG01", "ar").next_step_sentences()
     assert demo_data.dimension_label(weakest, "ar") in arabic[0]
     html = _html(report.methods())

@@ -64,7 +64,7 @@ def test_when_the_regional_first_screen_counts_agencies_then_the_counts_add_up(d
     assert left_out, "the demo study plants one agency with too few follow-up answers"
     assert counts.startswith(
         f"Of the {total} agencies in the study ({programme} in the programme, "
-        f"{total - programme} for comparison), {compared} are compared here, "
+        f"{total - programme} for comparison), the results rest on {compared}, "
     )
     assert compared + len(left_out) == total
     assert demo_data.agency_name(left_out[0], "en") in counts
@@ -82,4 +82,31 @@ def test_when_no_agency_declines_then_the_league_says_none(demo_data, monkeypatc
     assert "ولم تتراجع أي جهة" in sentence and "ولا تقل أي جهة" in sentence
     english = RegionalReport(demo_data, "en")
     monkeypatch.setattr(type(english), "league", property(lambda self: league))
-    assert "and none declined; at follow-up none is clearly below" in english.league_sentence()
+    sentence = english.league_sentence()
+    assert "and none declined; " in sentence and "at follow-up none is clearly below" in sentence
+    # Programme and comparison agencies are counted apart (the editor's review, issue 16).
+    programme = int((league.loc[~league["suppressed"], "group"] == "programme").sum())
+    assert sentence.startswith(f"12 of the {programme} agencies of the programme improved")
+
+
+def test_when_the_target_is_judged_then_every_report_uses_the_same_interval_rule(demo_data):
+    """The editor found "within the margin of error of the target" in AG05's findings and
+    "at or above the target" in its next steps and the portal: one rule now, the follow-up
+    interval against the target (analysis.views.threshold_status)."""
+    from analysis import views
+    from analysis.i18n import t
+
+    report = RegionalReport(demo_data, "en")
+    words = {"met": "flag_above", "margin": "flag_margin", "below": "flag_clearly_below"}
+    for _, row in report.league.loc[report.league["rank"].notna()].iterrows():
+        status = views.threshold_status(
+            row["followup_low"], row["followup_high"], demo_data.target_index
+        )
+        assert report._target_flag(row) == t(words[status], "en"), row["agency_id"]
+    impact = ImpactReport(demo_data, "AG05", "en")
+    a = impact.headline["after"]
+    assert views.threshold_status(a["ci_low"], a["ci_high"], demo_data.target_index) == "margin"
+    assert "within the margin of error of the target" in impact.findings()[1]
+    assert any(
+        "within the margin of error of the target" in s for s in impact.next_step_sentences()
+    )

@@ -462,7 +462,10 @@ class ImpactReport:
             lang,
             before=views.index_phrase(b["estimate"], b["ci_low"], b["ci_high"], lang),
             after=views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang),
-            change=i18n.count_phrase(d["estimate"], "point", lang, signed=True),
+            # A change under half a point keeps a decimal: "+0.4 points", not "0 points".
+            change=i18n.count_phrase(
+                d["estimate"], "point", lang, decimals=int(abs(d["estimate"]) < 0.5), signed=True
+            ),
             interval=i18n.fmt_interval(h["shown"][0], h["shown"][1], 0, lang),
             p=i18n.fmt_p(d["p_adj"], lang),
             adjusted=t(
@@ -489,8 +492,12 @@ class ImpactReport:
         lang, h = self.lang, self.headline
         low, high, verdict = h["shown"]
         estimate = h["diff"]["estimate"]
-        before = self._fmt(h["before"]["estimate"])
-        after = self._fmt(h["after"]["estimate"])
+        # Whole points, unless they would not add up ("rose by 16, from 55 to 70"): then the
+        # two levels keep one decimal (54.8 to 70.3).
+        b, a = float(h["before"]["estimate"]), float(h["after"]["estimate"])
+        whole = [float(i18n.fmt_num(x, 0)) for x in (b, a, estimate)]
+        decimals = 0 if whole[1] - whole[0] == whole[2] else 1
+        before, after = self._fmt(b, decimals), self._fmt(a, decimals)
         mag = i18n.fmt_magnitude
         if verdict.direction == "improved":
             return t(
@@ -636,7 +643,7 @@ class ImpactReport:
                 text += " " + t("plain_where_declines", self.lang, dimensions=names)
             return text
         text = t(
-            "impact_where_best",
+            "impact_where_best" if len(clear_up) else "impact_where_best_none",
             self.lang,
             dimension=dimension,
             change=i18n.count_phrase(change, "point", self.lang, signed=True),
@@ -1183,10 +1190,20 @@ class ImpactReport:
         frame = pd.DataFrame(rows, columns=["code", "after", "change"])
         return frame.sort_values("after", kind="stable").reset_index(drop=True)
 
-    def _change_words(self, value: float) -> str:
+    def _change_words(self, value: float, code: str) -> str:
+        """'+4 points since the baseline' only where the change is beyond the margin of
+        error (its shown interval excludes zero); otherwise it says there is no clear change,
+        so that a recommendation never presents noise as a gain (issue 16)."""
         if _missing(value):
             return i18n.MISSING
-        return i18n.count_phrase(value, "point", self.lang, signed=True)
+        shown = self._shown(code)
+        if shown is None or shown[2].direction == "no clear change":
+            return t("next_change_unclear", self.lang)
+        return t("next_change_clear", self.lang, change=self._fmt(value, signed=True))
+
+    def _item_text(self, code: str) -> str:
+        """A question quoted in a sentence, without its own full stop («…» not «….»)."""
+        return self.data.item_label(code, self.lang).rstrip(".").rstrip("،").rstrip()
 
     def next_step_sentences(self) -> list[str]:
         """3-5 plain actions from the results: weakest drivers, LAST behaviours, target, re-measure.
@@ -1201,17 +1218,17 @@ class ImpactReport:
         """
         lang, data = self.lang, self.data
         out: list[str] = []
-        for _, row in self.weakest_drivers.iterrows():
+        for i, (_, row) in enumerate(self.weakest_drivers.iterrows()):
             code = row["dimension"]
             d = self._change(code)
             out.append(
                 t(
-                    "next_driver",
+                    "next_driver" if i == 0 else "next_driver_then",
                     lang,
                     dimension=data.dimension_label(code, lang),
                     share=i18n.fmt_num(row["importance"], 0, lang),
                     after=i18n.fmt_num(row["performance"], 0, lang),
-                    change=self._change_words(np.nan if d is None else d["estimate"]),
+                    change=self._change_words(np.nan if d is None else d["estimate"], code),
                 )
             )
         last = self.last_dimension
@@ -1223,9 +1240,9 @@ class ImpactReport:
                     t(
                         "next_last_coach",
                         lang,
-                        item=data.item_label(weak["code"], lang),
+                        item=self._item_text(weak["code"]),
                         after=i18n.fmt_num(weak["after"], 0, lang),
-                        change=self._change_words(weak["change"]),
+                        change=self._change_words(weak["change"], weak["code"]),
                     )
                 )
             if len(items) > 1:
@@ -1234,7 +1251,7 @@ class ImpactReport:
                     t(
                         "next_last_keep",
                         lang,
-                        item=data.item_label(strong["code"], lang),
+                        item=self._item_text(strong["code"]),
                         after=i18n.fmt_num(strong["after"], 0, lang),
                     )
                 )
@@ -1247,15 +1264,25 @@ class ImpactReport:
                     t(
                         "next_no_last",
                         lang,
-                        item=data.item_label(weak["code"], lang),
+                        item=self._item_text(weak["code"]),
                         after=i18n.fmt_num(weak["after"], 0, lang),
                     )
                 )
         a = self.headline["after"]
         if a is not None and not _missing(a["estimate"]):
             gap = data.target_index - float(a["estimate"])
-            shown_gap = float(i18n.fmt_num(gap, 0, "en"))
-            if shown_gap > 0:
+            # The target by the interval, the rule of every report (views.threshold_status).
+            status = views.threshold_status(a["ci_low"], a["ci_high"], data.target_index)
+            if status == "margin":
+                out.append(
+                    t(
+                        "next_target_margin",
+                        lang,
+                        after=i18n.fmt_num(a["estimate"], 0, lang),
+                        target=i18n.fmt_num(data.target_index, 0, lang),
+                    )
+                )
+            elif status == "below":
                 out.append(
                     t(
                         "next_target_gap",
@@ -1265,7 +1292,7 @@ class ImpactReport:
                         gap=i18n.count_phrase(gap, "point", lang),
                     )
                 )
-            else:
+            elif status == "met":
                 out.append(
                     t(
                         "next_target_met",

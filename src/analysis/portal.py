@@ -16,7 +16,7 @@ import html
 from collections.abc import Iterable
 from pathlib import Path
 
-from analysis import i18n
+from analysis import i18n, views
 from analysis.dataset import StudyData
 from analysis.i18n import t
 from analysis.report import write_text_atomic
@@ -127,24 +127,34 @@ def league_section(data: StudyData, lang: str = "en") -> list[str]:
             else suppressed
         )
         if row["suppressed"]:
-            change_text, reading = suppressed, ""
+            change_text, reading = suppressed, i18n.MISSING
         else:
             change_text = (
                 f"{_num(row['change'], signed=True, lang=lang)} "
                 f"{i18n.fmt_interval(row['shown_low'], row['shown_high'], 1, lang)}"
             )
-            family = {"bh": "BH", "holm": "Holm"}.get(row["p_adj_method"], "")
+            family = (
+                t(f"family_{row['p_adj_method']}", lang)
+                if row["p_adj_method"] in ("bh", "holm")
+                else ""
+            )
             sep = t("list_separator", lang)
             p_text = i18n.fmt_p(row["p_adj"], lang) + (sep + family if family else "")
             reading = f"{t(_VERDICT_KEYS[row['direction']], lang)} ({p_text})"
-        if not ranked:
-            flag = ""
-        elif bool(row["clearly_below_target"]):
-            flag = t("portal_clearly_below", lang)
-        elif bool(row["below_target"]):
-            flag = t("portal_below_margin", lang)
-        else:
-            flag = t("portal_at_or_above", lang)
+        # The follow-up interval against the target: the one rule of every report.
+        status = views.threshold_status(
+            row["followup_low"], row["followup_high"], data.target_index
+        )
+        flag = (
+            t(
+                {"met": "portal_above", "margin": "portal_margin"}.get(
+                    status, "portal_clearly_below"
+                ),
+                lang,
+            )
+            if ranked and status
+            else i18n.MISSING
+        )
         followup = _num(row["followup"]) if ranked else suppressed
         rows.append(
             "<tr>"

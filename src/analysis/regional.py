@@ -717,12 +717,16 @@ class RegionalReport:
         return " ".join(sentences)
 
     def league_sentence(self) -> str:
-        """How many agencies improved and declined beyond the margin of error, and how many
-        are clearly below the target; a zero reads "none" (``لم تتراجع أي جهة``), not "0"."""
+        """How many programme agencies improved and declined beyond the margin of error, how
+        many comparison agencies changed, and how many agencies are clearly below the target;
+        a zero reads "none" (``لم تتراجع أي جهة``), not "0"."""
         lang, reported = self.lang, self.reported
         ranked = self.league.loc[self.league["rank"].notna()]
-        improved = int((reported["direction"] == "improved").sum())
-        declined = int((reported["direction"] == "declined").sum())
+        programme = reported.loc[reported["group"] == "programme"]
+        comparison = reported.loc[reported["group"] == "comparison"]
+        improved = int((programme["direction"] == "improved").sum())
+        declined = int((programme["direction"] == "declined").sum())
+        changed = int(comparison["direction"].isin(["improved", "declined"]).sum())
         below = int(ranked["clearly_below_target"].fillna(False).sum())
         target = self._fmt(self.data.target_index)
         return t(
@@ -732,10 +736,16 @@ class RegionalReport:
                 "league_improved" if improved else "league_improved_none",
                 lang,
                 improved=improved,
-                total=len(reported),
+                total=len(programme),
             ),
             declined=t(
                 "league_declined" if declined else "league_declined_none", lang, declined=declined
+            ),
+            comparison=t(
+                "league_comparison" if changed else "league_comparison_none",
+                lang,
+                changed=changed,
+                total=len(comparison),
             ),
             below=t(
                 {0: "league_below_none", 1: "league_below_one"}.get(below, "league_below"),
@@ -770,6 +780,7 @@ class RegionalReport:
         return t(
             "regional_suppressed",
             self.lang,
+            count=len(self.suppressed_ids),
             min_n=self.data.min_report_n,
             names=self._names(self.suppressed_ids),
         )
@@ -810,6 +821,7 @@ class RegionalReport:
             comparison=comparison,
             ranked=len(reported),
             ranked_programme=int((groups.reindex(reported) == "programme").sum()),
+            left=len(self.suppressed_ids),
             min_n=self.data.min_report_n,
             names=self._names(self.suppressed_ids),
         )
@@ -841,16 +853,27 @@ class RegionalReport:
             "programme": self._fmt(summary.programme_change, 1, signed=True),
             "comparison": self._fmt(summary.comparison_change, 1, signed=True),
         }
+        # The respondent-level sensitivity check including zero tempers a clear difference.
+        check = summary.sensitivity
+        caution = " " + t(
+            "plain_regional_did_caution"
+            if not _missing(check.ci_low) and check.ci_low <= 0 <= check.ci_high
+            else "plain_regional_did_sure",
+            lang,
+        )
         if did.ci_low > 0 or did.ci_high < 0:
             # One decimal, like the two changes it is the difference of (+7.9 - +2.0 = 5.9).
             low, high = sorted((abs(did.ci_low), abs(did.ci_high)))
-            return t(
-                "plain_regional_did_more" if did.ci_low > 0 else "plain_regional_did_less",
-                lang,
-                did=self._fmt(abs(did.estimate), 1),
-                low=self._fmt(low, 1),
-                high=self._fmt(high, 1),
-                **common,
+            return (
+                t(
+                    "plain_regional_did_more" if did.ci_low > 0 else "plain_regional_did_less",
+                    lang,
+                    did=self._fmt(abs(did.estimate), 1),
+                    low=self._fmt(low, 1),
+                    high=self._fmt(high, 1),
+                    **common,
+                )
+                + caution
             )
         return t(
             "plain_regional_did_unclear",
@@ -957,13 +980,17 @@ class RegionalReport:
         )
 
     def _target_flag(self, row: pd.Series) -> str:
-        if _missing(row["clearly_below_target"]):
-            return ""
-        if bool(row["clearly_below_target"]):
-            return t("flag_clearly_below", self.lang)
-        if bool(row["below_target"]):
-            return t("flag_below", self.lang)
-        return t("flag_at_above", self.lang)
+        """The follow-up index against the target by its interval, the one rule of every
+        report (:func:`analysis.views.threshold_status`); a dash where it is suppressed."""
+        status = views.threshold_status(
+            row["followup_low"], row["followup_high"], self.data.target_index
+        )
+        if not status or _missing(row["clearly_below_target"]):
+            return i18n.MISSING
+        return t(
+            {"met": "flag_above", "margin": "flag_margin"}.get(status, "flag_clearly_below"),
+            self.lang,
+        )
 
     def _verdict_words(self, direction: str) -> str:
         return {
@@ -1105,7 +1132,13 @@ class RegionalReport:
             ("row_i2", self._fmt(pooled.i2, 1)),
             (
                 "row_q",
-                f"Q = {self._fmt(pooled.q, 1)}, df = {pooled.q_df}, {i18n.fmt_p(pooled.q_p)}"
+                t(
+                    "row_q_value",
+                    self.lang,
+                    q=self._fmt(pooled.q, 1),
+                    df=pooled.q_df,
+                    p=i18n.fmt_p(pooled.q_p, self.lang),
+                )
                 if not _missing(pooled.q)
                 else i18n.MISSING,
             ),
@@ -1278,7 +1311,13 @@ class RegionalReport:
         )
         stacked = matrix.stack().dropna()
         best = (
-            f"{stacked.idxmax()[0]}, {stacked.idxmax()[1]} ({self._fmt(stacked.max(), signed=True)})"
+            t(
+                "heatmap_best",
+                lang,
+                agency=stacked.idxmax()[0],
+                dimension=stacked.idxmax()[1],
+                change=self._fmt(stacked.max(), signed=True),
+            )
             if len(stacked)
             else i18n.MISSING
         )

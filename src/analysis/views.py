@@ -139,7 +139,11 @@ def segments_phrase(data: StudyData, lang: str) -> str:
         if not i18n.is_rtl(lang) and label[1:2].islower():
             label = label[:1].lower() + label[1:]  # inside a sentence: "by gender, age"
         names.append(label)
-    return t("list_separator", lang).join(names)
+    # "gender, age band and visit" / «الجنس والفئة العمرية ونوع الزيارة»: the language's
+    # own list pattern (CLDR, through Babel), not a comma between every name.
+    from babel.lists import format_list
+
+    return format_list(names, locale=lang) if names else ""
 
 
 def methods_note(
