@@ -239,3 +239,11 @@ def test_when_the_segment_table_is_built_then_each_segment_shows_its_p_once_and_
     for name, values in by_segment.items():
         shown = [v for v in values if v]
         assert len(shown) == 1, (name, values)
+
+
+def test_when_a_comment_is_repeated_then_it_is_shown_once_with_its_count():
+    from analysis.baseline import comments_to_show
+
+    written = pd.Series(["Fast service", "Too slow", "Fast service ", "Fast service", "Rude"])
+    assert comments_to_show(written) == ["Fast service (×3)", "Too slow", "Rude"]
+    assert comments_to_show(written, limit=2) == ["Fast service (×3)", "Too slow"]

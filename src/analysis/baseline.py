@@ -26,6 +26,14 @@ SIGNIFICANCE = 0.05
 MAX_COMMENTS = 12
 
 
+def comments_to_show(written: pd.Series, limit: int = MAX_COMMENTS) -> list[str]:
+    """The first ``limit`` distinct comments in order, a repeated one once with its count
+    (``"… (×3)"``): twelve places are not spent on three copies of the same sentence."""
+    texts = written.astype(str).str.strip()
+    counts = texts.groupby(texts, sort=False).size().head(limit)
+    return [text if n == 1 else f"{text} (×{n})" for text, n in counts.items()]
+
+
 def baseline_levels(data: StudyData) -> pd.DataFrame:
     """Levels of every agency at baseline, as results-table rows (phase ``baseline``)."""
     return data.levels(data.wave_responses(WAVE), PHASE)
@@ -636,12 +644,12 @@ class BaselineReport:
                 t(
                     "reading_comments",
                     lang,
-                    shown=min(len(written), MAX_COMMENTS),
+                    shown=len(comments_to_show(written)),
                     total=len(written),
                 )
             )
         )
-        parts.append(comments_html(written.head(MAX_COMMENTS).tolist(), lang))
+        parts.append(comments_html(comments_to_show(written), lang))
         return parts
 
     def footer(self, params: dict) -> HTML:

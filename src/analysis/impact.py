@@ -28,7 +28,12 @@ from IPython.display import HTML
 from scipy import stats
 
 from analysis import change, drivers, i18n, measures, meta, plots, views, weighting
-from analysis.baseline import MAX_COMMENTS, likert_distribution, segment_label, segment_value_label
+from analysis.baseline import (
+    comments_to_show,
+    likert_distribution,
+    segment_label,
+    segment_value_label,
+)
 from analysis.dataset import StudyData
 from analysis.i18n import t
 from analysis.report import _esc, comments_html, figure_html, findings_html, table_html
@@ -824,7 +829,7 @@ class ImpactReport:
         for wave, frame in (("baseline", self.before()), ("followup", self.after())):
             written = frame["comment"].dropna() if "comment" in frame.columns else pd.Series()
             written = written[written.astype(str).str.strip() != ""]
-            shown = written.head(MAX_COMMENTS).tolist()
+            shown = comments_to_show(written)
             heading = t("comments_wave_heading", lang, wave=t(f"wave_{wave}", lang))
             note = t("reading_comments", lang, shown=len(shown), total=len(written))
             columns.append(
