@@ -365,3 +365,17 @@ def test_when_a_bound_would_round_to_zero_then_it_keeps_the_digits_that_show_its
 
     text = fmt_interval(lo, hi, decimals, "en").replace("\u00a0", " ").strip("\u2066\u2069")
     assert text == shown
+
+
+def test_when_a_count_reaches_a_thousand_then_text_and_tables_group_its_digits_alike():
+    """One thousands-separator rule (issue 16: «12,103» beside «6699» in one report)."""
+    import pandas as pd
+
+    from analysis.i18n import t
+    from analysis.report import table_html
+
+    sentence = t("regional_scope_line", "ar", programme=24, comparison=6, answers=12103)
+    assert "12,103 مقابلات" in sentence  # 103: CLDR "few", the plural
+    assert "1,310" in t("reading_comments", "en", shown=12, total=1310)
+    table = table_html(pd.DataFrame({"Wave": ["Baseline"], "n": [6699]}), "en", "Interviews")
+    assert ">6,699<" in table.data

@@ -97,6 +97,11 @@ class _CountFormatter(string.Formatter):
     def format_field(self, value: object, format_spec: str) -> str:
         if format_spec and format_spec.isidentifier():
             return count_field(value, format_spec, self.lang)
+        # One thousands-separator rule (issue 16): a whole number from 1,000 is grouped in
+        # sentences as in tables (no message passes a year as a number).
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        if not format_spec and whole and abs(value) >= 1000:
+            return fmt_num(value, 0, self.lang, grouping=True)
         return super().format_field(value, format_spec)
 
 
@@ -119,7 +124,7 @@ def count_field(value: object, noun: str, lang: str) -> str:
         return count_phrase(number, noun, lang, decimals, signed=signed, grouping=grouping)
     if _is_missing(value):
         return count_phrase(math.nan, noun, lang)
-    return count_phrase(float(value), noun, lang)
+    return count_phrase(float(value), noun, lang, grouping=True)
 
 
 def has(key: str) -> bool:

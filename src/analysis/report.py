@@ -295,7 +295,9 @@ def _format_cell(value: object, spec: NumberFormat | None, lang: str) -> str:
         return str(value)
     if callable(spec):
         return str(spec(value))
-    return fmt_num(value, spec, lang)  # type: ignore[arg-type]
+    # One thousands-separator rule for every report (issue 16): 6,338 in a table as in
+    # the text. Years and codes are text columns, not numbers.
+    return fmt_num(value, spec, lang, grouping=True)  # type: ignore[arg-type]
 
 
 def table_html(
