@@ -116,6 +116,10 @@ def heading_problems(pdf: Path, html_text: str) -> list[str]:
             problems.append(f"page {number} holds only a heading: {[t for _, _, t in lines]}")
             continue
         _, bottom, last = lines[-1]
+        # A single word ("change") may be the wrapped end of a table cell ("no clear /
+        # change") as well as of a heading: it counts as a heading with the line before it.
+        if len(last.split()) == 1 and len(lines) > 1:
+            last = f"{lines[-2][2]} {last}"
         foot = height - MARGIN_PT - 0.2 * (height - 2 * MARGIN_PT)
         if number < len(pages) and is_heading(last) and bottom > foot:
             problems.append(f"page {number} ends with the heading {last!r}")

@@ -64,7 +64,7 @@ def test_when_a_question_heading_is_asked_then_each_language_ends_with_its_quest
 def test_when_a_string_is_looked_up_then_placeholders_are_filled():
     assert t("suppressed", "en", min_n=10) == "n < 10"
     assert t("suppressed", "ar", min_n=10) == "ن < 10"
-    assert t("below_target", "en", target=70) == "below the target of 70"
+    assert t("below_target", "en", target=70) == "clearly below the target of 70"
 
 
 def test_when_a_key_language_or_placeholder_is_wrong_then_it_fails_loudly():

@@ -106,7 +106,7 @@ def test_when_the_target_is_judged_then_every_report_uses_the_same_interval_rule
     impact = ImpactReport(demo_data, "AG05", "en")
     a = impact.headline["after"]
     assert views.threshold_status(a["ci_low"], a["ci_high"], demo_data.target_index) == "margin"
-    assert "within the margin of error of the target" in impact.findings()[1]
+    assert "close to the target of 70 (within the margin of error)" in impact.findings()[1]
     assert any(
         "within the margin of error of the target" in s for s in impact.next_step_sentences()
     )

@@ -26,10 +26,20 @@ SIGNIFICANCE = 0.05
 MAX_COMMENTS = 12
 
 
-def comments_to_show(written: pd.Series, limit: int = MAX_COMMENTS) -> list[str]:
+def comments_to_show(
+    written: pd.Series, limit: int = MAX_COMMENTS, lang: str | None = None
+) -> list[str]:
     """The first ``limit`` distinct comments in order, a repeated one once with its count
-    (``"… (×3)"``): twelve places are not spent on three copies of the same sentence."""
-    texts = written.astype(str).str.strip()
+    (``"… (×3)"``): twelve places are not spent on three copies of the same sentence. With
+    ``lang``, comments are compared as shown, personal data masked (two requests with
+    different phone numbers read the same once masked)."""
+    texts = written.astype(str)
+    if lang is not None:
+        from analysis import privacy
+
+        texts = texts.map(lambda text: privacy.clean_comment(text, lang))
+    texts = texts.str.strip()
+    texts = texts[texts != ""]
     counts = texts.groupby(texts, sort=False).size().head(limit)
     return [text if n == 1 else f"{text} (×{n})" for text, n in counts.items()]
 
@@ -644,12 +654,12 @@ class BaselineReport:
                 t(
                     "reading_comments",
                     lang,
-                    shown=len(comments_to_show(written)),
+                    shown=len(comments_to_show(written, lang=lang)),
                     total=len(written),
                 )
             )
         )
-        parts.append(comments_html(comments_to_show(written), lang))
+        parts.append(comments_html(comments_to_show(written, lang=lang), lang))
         return parts
 
     def footer(self, params: dict) -> HTML:

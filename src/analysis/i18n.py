@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 import string
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -99,7 +100,7 @@ class _CountFormatter(string.Formatter):
             return count_field(value, format_spec, self.lang)
         # One thousands-separator rule (issue 16): a whole number from 1,000 is grouped in
         # sentences as in tables (no message passes a year as a number).
-        whole = isinstance(value, int) and not isinstance(value, bool)
+        whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
         if not format_spec and whole and abs(value) >= 1000:
             return fmt_num(value, 0, self.lang, grouping=True)
         return super().format_field(value, format_spec)

@@ -491,17 +491,22 @@ class ImpactReport:
             size=t(i18n.effect_size_key(g["estimate"]), self.lang),
         )
 
+    def _level_decimals(self) -> int:
+        """Whole points for the two levels, unless they would not add up to the change shown
+        ("rose by 16, from 55 to 70"): then one decimal (54.8 to 70.3), in every sentence."""
+        h = self.headline
+        values = (h["before"]["estimate"], h["after"]["estimate"], h["diff"]["estimate"])
+        whole = [float(i18n.fmt_num(x, 0)) for x in values]
+        return 0 if whole[1] - whole[0] == whole[2] else 1
+
     def _plain_headline(self) -> str:
         """'Satisfaction rose from 65 to 69 of 100, but the rise is within the margin of
         error: ...' — the verdict's words, from the same corrected interval as the table."""
         lang, h = self.lang, self.headline
         low, high, verdict = h["shown"]
         estimate = h["diff"]["estimate"]
-        # Whole points, unless they would not add up ("rose by 16, from 55 to 70"): then the
-        # two levels keep one decimal (54.8 to 70.3).
         b, a = float(h["before"]["estimate"]), float(h["after"]["estimate"])
-        whole = [float(i18n.fmt_num(x, 0)) for x in (b, a, estimate)]
-        decimals = 0 if whole[1] - whole[0] == whole[2] else 1
+        decimals = self._level_decimals()
         before, after = self._fmt(b, decimals), self._fmt(a, decimals)
         mag = i18n.fmt_magnitude
         if verdict.direction == "improved":
@@ -583,7 +588,7 @@ class ImpactReport:
         (``plain``: the index without its bracketed interval, for the key findings)."""
         lang, a = self.lang, self.headline["after"]
         index = (
-            t("of_100", lang, value=self._fmt(a["estimate"]))
+            t("of_100", lang, value=self._fmt(a["estimate"], self._level_decimals()))
             if plain
             else views.index_phrase(a["estimate"], a["ci_low"], a["ci_high"], lang)
         )
@@ -610,10 +615,16 @@ class ImpactReport:
         dims = self._dimension_changes()
         if dims.empty:
             return t("impact_where_none", self.lang)
-        # "The largest change" is the largest rise, or, where satisfaction fell, the largest fall.
+        # "The largest change" is the largest rise where satisfaction rose, the largest fall
+        # where it fell, and the largest either way where it did not clearly change.
         verdict = self.headline["verdict"]
-        declined = verdict is not None and verdict.direction == "declined"
-        best = dims["estimate"].idxmin() if declined else dims["estimate"].idxmax()
+        direction = None if verdict is None else verdict.direction
+        if direction == "declined":
+            best = dims["estimate"].idxmin()
+        elif direction == "improved":
+            best = dims["estimate"].idxmax()
+        else:
+            best = dims["estimate"].abs().idxmax()
         shown = {code: self._shown(code) for code in dims.index}
         clear_up = dims.loc[[shown[c] is not None and shown[c][0] > 0 for c in dims.index]]
         clear_down = dims.loc[[shown[c] is not None and shown[c][1] < 0 for c in dims.index]]
@@ -829,7 +840,7 @@ class ImpactReport:
         for wave, frame in (("baseline", self.before()), ("followup", self.after())):
             written = frame["comment"].dropna() if "comment" in frame.columns else pd.Series()
             written = written[written.astype(str).str.strip() != ""]
-            shown = comments_to_show(written)
+            shown = comments_to_show(written, lang=lang)
             heading = t("comments_wave_heading", lang, wave=t(f"wave_{wave}", lang))
             note = t("reading_comments", lang, shown=len(shown), total=len(written))
             columns.append(

@@ -703,7 +703,11 @@ class RegionalReport:
                 )
             )
         reading = did_reading(did)
-        if reading == "up":
+        check = summary.sensitivity
+        unsure = not _missing(check.ci_low) and check.ci_low <= 0 <= check.ci_high
+        if reading in ("up", "down") and unsure:
+            sentences.append(t("plain_regional_did_caution", self.lang))
+        elif reading == "up":
             sentences.append(t("regional_did_clear", self.lang))
         elif reading == "down":
             sentences.append(t("regional_did_clear_down", self.lang))
