@@ -509,25 +509,17 @@ class ImpactReport:
         decimals = self._level_decimals()
         before, after = self._fmt(b, decimals), self._fmt(a, decimals)
         mag = i18n.fmt_magnitude
-        if verdict.direction == "improved":
+        if verdict.direction in ("improved", "declined"):
+            # A fall's range in words runs from its smaller size to its larger one.
+            small, large = sorted((abs(low), abs(high)))
             return t(
-                "plain_impact_up",
+                "plain_impact_up" if verdict.direction == "improved" else "plain_impact_down",
                 lang,
                 change=mag(estimate, lang),
                 before=before,
                 after=after,
-                low=mag(low, lang),
-                high=mag(high, lang),
-            )
-        if verdict.direction == "declined":
-            return t(
-                "plain_impact_down",
-                lang,
-                change=mag(estimate, lang),
-                before=before,
-                after=after,
-                low=mag(high, lang),
-                high=mag(low, lang),
+                low=mag(small, lang),
+                high=mag(large, lang),
             )
         shown = round(estimate)
         key = (

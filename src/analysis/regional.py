@@ -413,6 +413,16 @@ def best_improvers(league: pd.DataFrame, top: int = TOP_IMPROVERS) -> pd.DataFra
     return clear.sort_values(["change", "agency_id"], ascending=[False, True]).head(top)
 
 
+def _direction_key(prefix: str, ci_low: float, ci_high: float) -> str:
+    """``<prefix>_up``, ``_down`` or ``_flat``: the message for an interval above, below or
+    around zero."""
+    if ci_low > 0:
+        return f"{prefix}_up"
+    if ci_high < 0:
+        return f"{prefix}_down"
+    return f"{prefix}_flat"
+
+
 @dataclass(frozen=True)
 class RegionalNumbers:
     """Everything the regional report, its results rows and the portal show."""
@@ -650,12 +660,7 @@ class RegionalReport:
         pooled = self.numbers.pooled
         if pooled is None:
             return t("regional_pooled_none", self.lang)
-        if pooled.ci_low > 0:
-            key = "regional_pooled_up"
-        elif pooled.ci_high < 0:
-            key = "regional_pooled_down"
-        else:
-            key = "regional_pooled_flat"
+        key = _direction_key("regional_pooled", pooled.ci_low, pooled.ci_high)
         text = t(
             key,
             self.lang,
@@ -764,12 +769,7 @@ class RegionalReport:
         if summary is None:
             return t("regional_dose_none", self.lang)
         dose = summary.result
-        if dose.ci_low > 0:
-            key = "regional_dose_up"
-        elif dose.ci_high < 0:
-            key = "regional_dose_down"
-        else:
-            key = "regional_dose_flat"
+        key = _direction_key("regional_dose", dose.ci_low, dose.ci_high)
         return t(
             key,
             self.lang,
@@ -834,12 +834,7 @@ class RegionalReport:
         pooled = self.numbers.pooled
         if pooled is None:
             return t("regional_pooled_none", self.lang)
-        if pooled.ci_low > 0:
-            key = "plain_regional_pooled_up"
-        elif pooled.ci_high < 0:
-            key = "plain_regional_pooled_down"
-        else:
-            key = "plain_regional_pooled_flat"
+        key = _direction_key("plain_regional_pooled", pooled.ci_low, pooled.ci_high)
         text = t(
             key, self.lang, k=pooled.k, size=t(i18n.effect_size_key(pooled.estimate), self.lang)
         )
@@ -892,12 +887,7 @@ class RegionalReport:
         if summary is None:
             return t("regional_dose_none", self.lang)
         dose = summary.result
-        if dose.ci_low > 0:
-            key = "plain_regional_dose_up"
-        elif dose.ci_high < 0:
-            key = "plain_regional_dose_down"
-        else:
-            key = "plain_regional_dose_flat"
+        key = _direction_key("plain_regional_dose", dose.ci_low, dose.ci_high)
         slope = i18n.fmt_magnitude(dose.slope * COVERAGE_STEP, self.lang)
         return t(key, self.lang, slope=slope, k=dose.k)
 
