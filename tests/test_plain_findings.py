@@ -106,7 +106,39 @@ def test_when_the_target_is_judged_then_every_report_uses_the_same_interval_rule
     impact = ImpactReport(demo_data, "AG05", "en")
     a = impact.headline["after"]
     assert views.threshold_status(a["ci_low"], a["ci_high"], demo_data.target_index) == "margin"
-    assert "close to the target of 70 (within the margin of error)" in impact.findings()[1]
+    assert "within the margin of error of the target of 70" in impact.findings()[1]
     assert any(
         "within the margin of error of the target" in s for s in impact.next_step_sentences()
     )
+
+
+def test_when_a_follow_up_is_small_and_comparison_agencies_few_then_findings_say_so_plainly(
+    demo_data,
+):
+    """From the hostile test (issue 16): 12 follow-up answers and 2 comparison agencies gave
+    "from 219 points in their favour to 160" and "at least as many answers (12)"."""
+    import dataclasses
+
+    from analysis import config
+
+    r = demo_data.responses
+    comparison = demo_data.agencies.loc[demo_data.agencies["group"] == "comparison", "agency_id"]
+    keep_comparison = set(comparison.iloc[:2])
+    follow_up = (r["agency_id"] == "AG01") & (r["wave"] == "followup")
+    few = follow_up & (r.groupby(["agency_id", "wave"]).cumcount() < 12)
+    keep = (~r["agency_id"].isin(set(comparison) - keep_comparison)) & (~follow_up | few)
+    agencies = demo_data.agencies.loc[
+        ~demo_data.agencies["agency_id"].isin(set(comparison) - keep_comparison)
+    ]
+    data = dataclasses.replace(
+        demo_data, responses=r.loc[keep].reset_index(drop=True), agencies=agencies
+    )
+    report = ImpactReport(data, "AG01", "en")
+    assert report.headline["n_after"] == 12 and len(report.comparison_ids) == 2
+    findings = " ".join(report.findings())
+    assert "Low precision: " in findings
+    if report.did.ci_high - report.did.ci_low > 100:
+        assert "cannot be estimated usefully" in findings
+    assert not re.search(r"\b\d{3} points", findings)  # no range wider than the scale
+    last = report.next_step_sentences()[-1]
+    assert f"at least {config.LOW_PRECISION_N} answers (this follow-up had 12)" in last

@@ -249,7 +249,7 @@ class BaselineReport:
                 n=int(o["n"]),
             )
         ]
-        standards = views.standards_sentence(self.data, self.levels, WAVE, lang)
+        standards = views.standards_sentence(self.data, self.levels, WAVE, lang, plain=True)
         if standards:
             sentences[0] += " " + standards
         rank = self.rank.set_index("agency_id")

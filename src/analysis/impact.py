@@ -27,7 +27,7 @@ import pandas as pd
 from IPython.display import HTML
 from scipy import stats
 
-from analysis import change, drivers, i18n, measures, meta, plots, views, weighting
+from analysis import change, config, drivers, i18n, measures, meta, plots, views, weighting
 from analysis.baseline import (
     comments_to_show,
     likert_distribution,
@@ -424,7 +424,18 @@ class ImpactReport:
         lang, h = self.lang, self.headline
         if h["suppressed"]:
             return [self._too_few_sentence()]
-        sentences = [self._plain_headline(), self._target_sentence(plain=True)]
+        sentences = [self._plain_headline()]
+        if min(h["n_before"], h["n_after"]) < config.LOW_PRECISION_N:
+            sentences.append(
+                t(
+                    "impact_low_precision",
+                    lang,
+                    n_before=h["n_before"],
+                    n_after=h["n_after"],
+                    low_n=config.LOW_PRECISION_N,
+                )
+            )
+        sentences.append(self._target_sentence(plain=True))
         sentences.append(self._where_sentence(plain=True))
         if self.did is not None and not _missing(self.did.estimate):
             sentences.append(self._plain_did_sentence())
@@ -542,7 +553,11 @@ class ImpactReport:
         """Comparison agencies' change in words, and this agency's difference as a range."""
         lang, did = self.lang, self.did
         mag = i18n.fmt_magnitude
-        if did.ci_low > 0:
+        # An interval wider than the 0-100 scale itself (2 comparison agencies: t with one
+        # degree of freedom) says nothing a reader can use: say so, not "from 219 points".
+        if did.ci_high - did.ci_low > 100:
+            clause = t("plain_did_uninformative", lang)
+        elif did.ci_low > 0:
             clause = t(
                 "plain_did_more",
                 lang,
@@ -592,7 +607,7 @@ class ImpactReport:
                 a["estimate"], a["ci_low"], a["ci_high"], self.data.target_index, lang
             ),
         )
-        standards = views.standards_sentence(self.data, self.levels, "followup", lang)
+        standards = views.standards_sentence(self.data, self.levels, "followup", lang, plain=plain)
         return f"{text} {standards}" if standards else text
 
     def _dimension_changes(self) -> pd.DataFrame:
@@ -1225,6 +1240,10 @@ class ImpactReport:
         4. measuring again with the same questionnaire.
         """
         lang, data = self.lang, self.data
+        if self.headline["suppressed"]:
+            # Nothing to act on yet: the one step is a follow-up large enough to report.
+            n_after = self.headline["n_after"]
+            return [t("next_remeasure_more", lang, low_n=config.LOW_PRECISION_N, n=n_after)]
         out: list[str] = []
         for i, (_, row) in enumerate(self.weakest_drivers.iterrows()):
             code = row["dimension"]
@@ -1253,8 +1272,11 @@ class ImpactReport:
                         change=self._change_words(weak["change"], weak["code"]),
                     )
                 )
-            if len(items) > 1:
-                strong = items.iloc[-1]
+            strong = items.iloc[-1] if len(items) > 1 else None
+            shown = None if strong is None else self._shown(strong["code"])
+            if shown is not None and shown[2].direction == "declined":
+                strong = None  # "keep up" an item that clearly fell would be wrong advice
+            if strong is not None:
                 out.append(
                     t(
                         "next_last_keep",
@@ -1286,7 +1308,7 @@ class ImpactReport:
                     t(
                         "next_target_margin",
                         lang,
-                        after=i18n.fmt_num(a["estimate"], 0, lang),
+                        after=i18n.fmt_num(a["estimate"], self._level_decimals(), lang),
                         target=i18n.fmt_num(data.target_index, 0, lang),
                     )
                 )
@@ -1295,7 +1317,7 @@ class ImpactReport:
                     t(
                         "next_target_gap",
                         lang,
-                        after=i18n.fmt_num(a["estimate"], 0, lang),
+                        after=i18n.fmt_num(a["estimate"], self._level_decimals(), lang),
                         target=i18n.fmt_num(data.target_index, 0, lang),
                         gap=i18n.count_phrase(gap, "point", lang),
                     )
@@ -1305,11 +1327,15 @@ class ImpactReport:
                     t(
                         "next_target_met",
                         lang,
-                        after=i18n.fmt_num(a["estimate"], 0, lang),
+                        after=i18n.fmt_num(a["estimate"], self._level_decimals(), lang),
                         target=i18n.fmt_num(data.target_index, 0, lang),
                     )
                 )
-        out.append(t("next_remeasure", lang, n=self.headline["n_after"]))
+        n_after = self.headline["n_after"]
+        if n_after < config.LOW_PRECISION_N:
+            out.append(t("next_remeasure_more", lang, low_n=config.LOW_PRECISION_N, n=n_after))
+        else:
+            out.append(t("next_remeasure", lang, n=n_after))
         return out[:5] if len(out) > 5 else out
 
     def next_steps(self) -> list[HTML]:

@@ -355,7 +355,9 @@ class InterventionReport:
             return t("finding_coverage_alone", lang, **values)
         key = median_comparison_key(dose["coverage_pct"], median)
         comparison = t(key, lang, median=self._fmt(median))
-        return t("finding_coverage", lang, comparison=comparison, **values)
+        # "None of the 82 ... were trained", not "0 of 82" (issue 16: counts of zero).
+        key = "finding_coverage_none" if trained == 0 else "finding_coverage"
+        return t(key, lang, comparison=comparison, **values)
 
     def rank_sentence(self) -> str | None:
         """Coverage rank among the programme agencies, and hours against their median."""
@@ -366,10 +368,12 @@ class InterventionReport:
             "hours": _prose_hours(dose["hours"], lang),
             "median_hours": _prose_hours(dose["programme_median_hours"], lang),
         }
+        # No hours logged reads "no hours", not "its 0 hours" (issue 16: counts of zero).
+        none = "" if _missing(dose["hours"]) or float(dose["hours"]) > 0 else "_none"
         if _missing(dose["coverage_rank"]) or int(dose["programme_ranked"]) < 2:
-            return t("finding_dose_hours", lang, **hours)
+            return t(f"finding_dose_hours{none}", lang, **hours)
         return t(
-            "finding_dose_rank",
+            "finding_dose_rank_no_hours" if none else "finding_dose_rank",
             lang,
             rank=int(dose["coverage_rank"]),
             total=int(dose["programme_ranked"]),

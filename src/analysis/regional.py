@@ -647,7 +647,9 @@ class RegionalReport:
         ]
         lines.append(
             t(
-                "regional_scope_line",
+                "regional_scope_line"
+                if (groups == "comparison").any()
+                else "regional_scope_line_no_comparison",
                 self.lang,
                 programme=int((groups == "programme").sum()),
                 comparison=int((groups == "comparison").sum()),
@@ -739,7 +741,7 @@ class RegionalReport:
         below = int(ranked["clearly_below_target"].fillna(False).sum())
         target = self._fmt(self.data.target_index)
         return t(
-            "regional_league",
+            "regional_league" if len(comparison) else "regional_league_no_comparison",
             lang,
             improved=t(
                 "league_improved" if improved else "league_improved_none",
@@ -809,6 +811,13 @@ class RegionalReport:
         reported = self.reported["agency_id"].astype(str)
         programme = int((groups == "programme").sum())
         comparison = int((groups == "comparison").sum())
+        if not comparison:
+            return t(
+                "plain_regional_counts_no_comparison",
+                self.lang,
+                total=len(groups),
+                ranked=len(reported),
+            ) + (" " + self.suppressed_sentence() if self.suppressed_ids else "")
         if not self.suppressed_ids:
             return t(
                 "plain_regional_counts_all",

@@ -259,14 +259,18 @@ def standards_table(data: StudyData, levels: pd.DataFrame, wave: str) -> pd.Data
     return rows[columns].reset_index(drop=True)
 
 
-def standards_sentence(data: StudyData, levels: pd.DataFrame, wave: str, lang: str) -> str | None:
-    """'Minimum standards: Staff 62 [58, 66], meets 60; ...' for one agency, or None."""
+def standards_sentence(
+    data: StudyData, levels: pd.DataFrame, wave: str, lang: str, plain: bool = False
+) -> str | None:
+    """'Minimum standards: Staff 62 [58, 66], meets 60; ...' for one agency, or None
+    (``plain``: without the bracketed intervals, for the key findings)."""
     table = standards_table(data, levels, wave)
     if table.empty:
         return None
+    suffix = "_plain" if plain else ""
     parts = [
         t(
-            f"standard_{r['status']}",
+            f"standard_{r['status']}{suffix}",
             lang,
             dimension=data.dimension_label(r["code"], lang),
             value=i18n.fmt_num(r["estimate"], 0, lang),
