@@ -49,6 +49,10 @@ pdf: $(VENV)/.installed ## Build every report as in `reports`, and print each to
 bench: $(VENV)/.installed ## Time naive CLI vs runner builds of 4 demo agencies (a few minutes)
 	@$(PY) benchmarks/bench_build.py
 
+.PHONY: bench-scale
+bench-scale: $(VENV)/.installed ## Time validate + prepare (wall, CPU, peak memory) on a simulated 1,000-agency study (about 8 minutes)
+	@$(PY) benchmarks/bench_scale.py $(if $(STUDY),--study $(STUDY))
+
 .PHONY: bench-validate
 bench-validate: $(VENV)/.installed ## Time validate (wall, CPU, peak memory) on a 1M-row baseline CSV
 	@$(PY) benchmarks/bench_validate.py

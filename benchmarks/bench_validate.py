@@ -75,15 +75,13 @@ def write_study(study: Path, rows: int) -> int:
     return baseline.stat().st_size
 
 
-def time_validate(study: Path) -> tuple[float, float, int, int, str]:
-    """Run ``validate`` once: wall and CPU seconds, peak RSS bytes, exit code, last line."""
+def run_measured(
+    command: list[str], env: dict[str, str] | None = None
+) -> tuple[float, float, int, int, str]:
+    """Run ``command`` once: wall and CPU seconds, peak RSS bytes, exit code, last line."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "analysis", "validate", "--data", str(study)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
         # wait4 gives this child's own resource use (ru_maxrss in KiB on Linux).
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
@@ -92,6 +90,11 @@ def time_validate(study: Path) -> tuple[float, float, int, int, str]:
         lines = out.read().decode("utf-8", "replace").strip().splitlines()
     cpu = usage.ru_utime + usage.ru_stime
     return seconds, cpu, usage.ru_maxrss * 1024, process.returncode, lines[-1] if lines else ""
+
+
+def time_validate(study: Path) -> tuple[float, float, int, int, str]:
+    """Run ``validate`` once: wall and CPU seconds, peak RSS bytes, exit code, last line."""
+    return run_measured([sys.executable, "-m", "analysis", "validate", "--data", str(study)])
 
 
 def main(argv: list[str] | None = None) -> int:
