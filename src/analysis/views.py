@@ -192,13 +192,11 @@ def footer(data: StudyData, lang: str, params: dict) -> HTML:
 
 
 def target_phrase(value: float, ci_low: float, ci_high: float, target: float, lang: str) -> str:
-    """'above/below/at the target of 70': above or below only when the interval excludes it."""
-    shown = i18n.fmt_num(target, 0, lang)
-    if ci_low > target:
-        return t("above_target", lang, target=shown)
-    if ci_high < target:
-        return t("below_target", lang, target=shown)
-    return t("around_target", lang, target=shown)
+    """'above/below/at the target of 70': above or below only when the interval excludes it,
+    by :func:`threshold_status`, the rule the league tables and next steps use too."""
+    status = threshold_status(ci_low, ci_high, target)
+    key = {"met": "above_target", "below": "below_target"}.get(status, "around_target")
+    return t(key, lang, target=i18n.fmt_num(target, 0, lang))
 
 
 def index_phrase(estimate: float, ci_low: float, ci_high: float, lang: str) -> str:
