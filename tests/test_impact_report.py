@@ -420,7 +420,7 @@ def test_when_the_impact_report_shows_comments_then_follow_up_ones_are_masked_be
 
 
 def test_when_mix_differences_are_shown_then_they_carry_plus_or_a_true_minus():
-    from analysis.impact import signed_minus
+    from analysis.i18n import fmt_difference as signed_minus
 
     assert signed_minus(3.24) == "+3.2"
     assert signed_minus(-3.24) == "\u22123.2"

@@ -649,17 +649,18 @@ class BaselineReport:
             return parts
         written = comments.dropna()
         written = written[written.astype(str).str.strip() != ""]
+        shown = comments_to_show(written, lang=lang)
         parts.append(
             views.paragraph(
                 t(
                     "reading_comments",
                     lang,
-                    shown=len(comments_to_show(written, lang=lang)),
+                    shown=len(shown),
                     total=len(written),
                 )
             )
         )
-        parts.append(comments_html(comments_to_show(written, lang=lang), lang))
+        parts.append(comments_html(shown, lang))
         return parts
 
     def footer(self, params: dict) -> HTML:

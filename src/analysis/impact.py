@@ -202,11 +202,6 @@ def impact_results(data: StudyData) -> pd.DataFrame:
     return pd.concat([part for part in parts if len(part)], ignore_index=True)
 
 
-def signed_minus(value: float, decimals: int = 1) -> str:
-    """A difference with its sign: ``+3.2``, ``\u22123.2`` (true minus, U+2212), ``0.0``."""
-    return i18n.fmt_difference(value, decimals)
-
-
 def mix_table(baseline: pd.DataFrame, followup: pd.DataFrame, segments: list[str]) -> pd.DataFrame:
     """Share of each segment group in both waves, with a chi-square test per segment.
 
@@ -557,21 +552,14 @@ class ImpactReport:
         # degree of freedom) says nothing a reader can use: say so, not "from 219 points".
         if did.ci_high - did.ci_low > 100:
             clause = t("plain_did_uninformative", lang)
-        elif did.ci_low > 0:
+        elif did.ci_low > 0 or did.ci_high < 0:
+            small, large = sorted((abs(did.ci_low), abs(did.ci_high)))
             clause = t(
-                "plain_did_more",
+                "plain_did_more" if did.ci_low > 0 else "plain_did_less",
                 lang,
                 did=mag(did.estimate, lang),
-                low=mag(did.ci_low, lang),
-                high=mag(did.ci_high, lang),
-            )
-        elif did.ci_high < 0:
-            clause = t(
-                "plain_did_less",
-                lang,
-                did=mag(did.estimate, lang),
-                low=mag(did.ci_high, lang),
-                high=mag(did.ci_low, lang),
+                low=mag(small, lang),
+                high=mag(large, lang),
             )
         else:
             clause = t(
@@ -687,7 +675,7 @@ class ImpactReport:
         shifted = mix.drop_duplicates("segment")
         shifted = shifted.loc[shifted["p_value"] < SIGNIFICANCE]
         if shifted.empty and plain:
-            return t("plain_mix_same", self.lang, change=self._fmt(rw["estimate"], signed=True))
+            return t("plain_mix_same", self.lang)
         if shifted.empty:
             return t(
                 "impact_mix_same",
@@ -699,12 +687,7 @@ class ImpactReport:
             segment_label(self.data, s, self.lang) for s in shifted["segment"]
         )
         if plain:
-            return t(
-                "plain_mix_changed",
-                self.lang,
-                segments=names,
-                change=self._fmt(rw["estimate"], signed=True),
-            )
+            return t("plain_mix_changed", self.lang, segments=names)
         return t(
             "impact_mix_changed",
             self.lang,
@@ -1064,7 +1047,7 @@ class ImpactReport:
                 ],
                 t("col_share_baseline", lang): mix["baseline_pct"].to_numpy(),
                 t("col_share_followup", lang): mix["followup_pct"].to_numpy(),
-                t("col_diff_pp", lang): [signed_minus(v, 1) for v in mix["diff_pp"]],
+                t("col_diff_pp", lang): [i18n.fmt_difference(v, 1) for v in mix["diff_pp"]],
                 # One chi-square test per segment: its p on the segment's first row only.
                 t("col_p", lang): [
                     ""
@@ -1303,32 +1286,19 @@ class ImpactReport:
             gap = data.target_index - float(a["estimate"])
             # The target by the interval, the rule of every report (views.threshold_status).
             status = views.threshold_status(a["ci_low"], a["ci_high"], data.target_index)
-            if status == "margin":
+            key = {
+                "met": "next_target_met",
+                "margin": "next_target_margin",
+                "below": "next_target_gap",
+            }.get(status)
+            if key is not None:
                 out.append(
                     t(
-                        "next_target_margin",
-                        lang,
-                        after=i18n.fmt_num(a["estimate"], self._level_decimals(), lang),
-                        target=i18n.fmt_num(data.target_index, 0, lang),
-                    )
-                )
-            elif status == "below":
-                out.append(
-                    t(
-                        "next_target_gap",
+                        key,
                         lang,
                         after=i18n.fmt_num(a["estimate"], self._level_decimals(), lang),
                         target=i18n.fmt_num(data.target_index, 0, lang),
                         gap=i18n.count_phrase(gap, "point", lang),
-                    )
-                )
-            elif status == "met":
-                out.append(
-                    t(
-                        "next_target_met",
-                        lang,
-                        after=i18n.fmt_num(a["estimate"], self._level_decimals(), lang),
-                        target=i18n.fmt_num(data.target_index, 0, lang),
                     )
                 )
         n_after = self.headline["n_after"]
