@@ -142,17 +142,9 @@ def league_section(data: StudyData, lang: str = "en") -> list[str]:
             p_text = i18n.fmt_p(row["p_adj"], lang) + (sep + family if family else "")
             reading = f"{t(_VERDICT_KEYS[row['direction']], lang)} ({p_text})"
         # The follow-up interval against the target: the one rule of every report.
-        status = views.threshold_status(
-            row["followup_low"], row["followup_high"], data.target_index
-        )
         flag = (
-            t(
-                {"met": "portal_above", "margin": "portal_margin"}.get(
-                    status, "portal_clearly_below"
-                ),
-                lang,
-            )
-            if ranked and status
+            views.target_flag(row["followup_low"], row["followup_high"], data.target_index, lang)
+            if ranked
             else i18n.MISSING
         )
         followup = _num(row["followup"]) if ranked else suppressed

@@ -985,14 +985,10 @@ class RegionalReport:
     def _target_flag(self, row: pd.Series) -> str:
         """The follow-up index against the target by its interval, the one rule of every
         report (:func:`analysis.views.threshold_status`); a dash where it is suppressed."""
-        status = views.threshold_status(
-            row["followup_low"], row["followup_high"], self.data.target_index
-        )
-        if not status or _missing(row["clearly_below_target"]):
+        if _missing(row["clearly_below_target"]):
             return i18n.MISSING
-        return t(
-            {"met": "flag_above", "margin": "flag_margin"}.get(status, "flag_clearly_below"),
-            self.lang,
+        return views.target_flag(
+            row["followup_low"], row["followup_high"], self.data.target_index, self.lang
         )
 
     def _verdict_words(self, direction: str) -> str:

@@ -219,6 +219,17 @@ def plain_index_phrase(estimate: float, ci_low: float, ci_high: float, lang: str
     )
 
 
+def target_flag(ci_low: float, ci_high: float, target: float, lang: str) -> str:
+    """A league table's cell for the follow-up index against the target, by
+    :func:`threshold_status`: clearly above / within the margin of error / clearly below,
+    a dash when the interval is unknown (the regional report and the portal)."""
+    status = threshold_status(ci_low, ci_high, target)
+    if not status:
+        return i18n.MISSING
+    key = {"met": "flag_above", "margin": "flag_margin"}.get(status, "flag_clearly_below")
+    return t(key, lang)
+
+
 def threshold_status(ci_low: float, ci_high: float, threshold: float) -> str:
     """``met`` (interval above the threshold), ``below`` (interval below it) or ``margin``
     (the interval contains it: within the margin of error); ``""`` when unknown."""
