@@ -167,7 +167,7 @@ def test_when_the_headline_is_read_then_it_equals_the_results_table(built_baseli
         # In words (issue 16): the interval as a margin of error, one isolated left-to-right
         # run (U+2066 ... U+2069), never broken.
         found = re.search(
-            r"Overall satisfaction is (\d+) of 100 \(margin of error \u2066?(\d+)\u2013(\d+)\u2069?\)",
+            r"Overall satisfaction is (\d+) of 100 \(margin of error \u2066?(\d+)\u2060\u2013\u2060(\d+)\u2069?\)",
             html,
         )
         assert found, "headline sentence missing"

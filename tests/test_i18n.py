@@ -379,3 +379,13 @@ def test_when_a_count_reaches_a_thousand_then_text_and_tables_group_its_digits_a
     assert "1,310" in t("reading_comments", "en", shown=12, total=1310)
     table = table_html(pd.DataFrame({"Wave": ["Baseline"], "n": [6699]}), "en", "Interviews")
     assert ">6,699<" in table.data
+
+
+def test_when_a_range_is_worded_then_no_line_break_can_fall_inside_it():
+    """A phone showed «(هامش الخطأ: 8–» / «24)»: an en dash allows a break after it (UAX #14
+    class BA) unless word joiners hold both sides."""
+    from analysis.i18n import fmt_range
+
+    text = fmt_range(8, 24, 0, "ar")
+    assert text == "\u20668\u2060\u2013\u206024\u2069"
+    assert " " not in text and "\u00a0" not in text

@@ -209,6 +209,8 @@ LRI, PDI = "\u2066", "\u2069"
 
 #: No-break space: keeps an interval or "p < 0.001" on one line.
 NBSP = "\u00a0"
+#: Word joiner: no line break on either side (UAX #14 class WJ).
+WJ = "\u2060"
 
 
 def fmt_interval(lo: float | None, hi: float | None, decimals: int = 0, lang: str = "en") -> str:
@@ -248,9 +250,11 @@ def _bound_decimals(x: float | None, decimals: int) -> int:
 def fmt_range(lo: float | None, hi: float | None, decimals: int = 0, lang: str = "en") -> str:
     """An interval as words would give it, ``62–68``: lower bound first, an en dash, no
     brackets; one isolated left-to-right run that never breaks (see :func:`fmt_interval`).
-    For plain-language sentences ("margin of error 62–68"), the brackets being for tables."""
+    For plain-language sentences ("margin of error 62–68"), the brackets being for tables.
+    An en dash is a line-break opportunity (UAX #14, class BA): word joiners (U+2060) on
+    both sides keep "8–24" on one line, as a phone showed "8–" / "24)"."""
     low, high = (_local_marks(fmt_num(x, _bound_decimals(x, decimals)), lang) for x in (lo, hi))
-    return f"{LRI}{low}\u2013{high}{PDI}"
+    return f"{LRI}{low}{WJ}\u2013{WJ}{high}{PDI}"
 
 
 def fmt_magnitude(x: float, lang: str = "en") -> str:
